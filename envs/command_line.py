@@ -1,0 +1,60 @@
+"""The `slotmind` console script: one root parser, subcommands contributed by each package.
+
+Packages add their subcommands through the ``slotmind.commands`` entry-point group declared in
+``pyproject.toml``; each entry is a ``register(subparsers)`` function that only builds parsers
+(heavy imports happen inside the handlers), so ``slotmind --help`` stays fast and ``envs`` never
+imports ``agents`` or ``reasoning``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from importlib.metadata import entry_points
+
+COMMAND_GROUP = "slotmind.commands"
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Shows defaults next to every flag and keeps hand-made line breaks in descriptions."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The root parser with every registered subcommand attached."""
+    parser = argparse.ArgumentParser(
+        prog="slotmind",
+        description="Object-centric RL and structured reasoning on a laptop CPU.",
+        formatter_class=HelpFormatter,
+    )
+    subparsers = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
+    for entry in sorted(entry_points(group=COMMAND_GROUP), key=lambda e: e.name):
+        entry.load()(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: parse ``argv`` and run the chosen subcommand; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        # A group such as `slotmind envs` without its own action prints its help.
+        (getattr(args, "group_parser", None) or parser).print_help()
+        return 0 if args.command is None else 2
+    try:
+        return int(handler(args) or 0)
+    except UserError as error:
+        print(f"slotmind {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+class UserError(Exception):
+    """A mistake in what the user asked for; printed as one line, exit code 2, no traceback."""
+
+
+if __name__ == "__main__":
+    sys.exit(main())
