@@ -47,6 +47,7 @@ class BatchedWorld:
         self._shape_pool = config.shape_pool()
         self._color_pool = config.color_pool()
         self._all = np.ones(n_envs, dtype=np.bool_)
+        self._one_action = np.zeros(1, dtype=np.int64)
         self._no_masks = np.zeros((n_envs, 1, 1), dtype=np.uint8)
         self.rewards = np.zeros(n_envs, dtype=np.float32)
         self.terminated = np.zeros(n_envs, dtype=np.bool_)
@@ -75,6 +76,12 @@ class BatchedWorld:
 
     def check_actions(self, actions: Any) -> np.ndarray:
         """``actions`` as a (B,) int64 array; ValueError when a value is not a valid action."""
+        if self.n_envs == 1 and isinstance(actions, int | np.integer) and not isinstance(actions, bool):
+            # The single-env hot path: a plain integer needs no array conversion.
+            if not 0 <= actions < self.config.n_actions:
+                raise ValueError(f"action {actions} is out of range; valid actions are 0..{self.config.n_actions - 1}")
+            self._one_action[0] = actions
+            return self._one_action
         array = np.asarray(actions)
         if array.shape not in ((self.n_envs,), (self.n_envs, 1)) and not (self.n_envs == 1 and array.ndim == 0):
             raise ValueError(f"expected {self.n_envs} actions, got an array of shape {array.shape}")

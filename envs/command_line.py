@@ -9,6 +9,7 @@ imports ``agents`` or ``reasoning``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
@@ -44,7 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0 if args.command is None else 2
     try:
         return int(handler(args) or 0)
-    except UserError as error:
+    except (UserError, ValueError) as error:
+        # Bad input (flags, ids, configs) is reported in one line; SLOTMIND_DEBUG=1 shows the traceback.
+        if os.environ.get("SLOTMIND_DEBUG"):
+            raise
         print(f"slotmind {args.command}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,0 +1,68 @@
+"""Run folders under ``runs/`` and atomic result files (temporary file, then rename).
+
+Every command that produces results writes one folder here; a crash never leaves a
+half-written JSON/CSV/YAML behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+RUNS_ENV_VAR = "SLOTMIND_RUNS"
+
+
+def runs_root() -> Path:
+    """``$SLOTMIND_RUNS`` if set, else ``runs/`` in the current directory."""
+    return Path(os.environ.get(RUNS_ENV_VAR, "runs"))
+
+
+def new_run_dir(prefix: str, root: str | Path | None = None) -> Path:
+    """Create and return a fresh folder ``<root>/<prefix>-<YYYYmmdd-HHMMSS>[-n]``."""
+    root = Path(root) if root is not None else runs_root()
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for n in range(1000):
+        path = root / (f"{prefix}-{stamp}" + (f"-{n}" if n else ""))
+        try:
+            path.mkdir(parents=True, exist_ok=False)
+            return path
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"could not create a new run folder under {root}")
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` so that readers see the old file or the whole new one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(tmp_name, path)
+    finally:
+        if os.path.exists(tmp_name):
+            os.remove(tmp_name)
+    return path
+
+
+def write_json_atomic(path: str | Path, data: Any) -> Path:
+    """``data`` as indented JSON at ``path`` (atomic)."""
+    return write_text_atomic(path, json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def write_csv_atomic(path: str | Path, rows: Sequence[Mapping[str, Any]]) -> Path:
+    """``rows`` (dicts sharing keys; the first row's keys are the header) as CSV at ``path`` (atomic)."""
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return write_text_atomic(path, buffer.getvalue())
