@@ -112,9 +112,9 @@ def compile_times() -> dict[str, float]:
 
 
 def run_bench(seconds: float = 0.5, batch_sizes: tuple[int, ...] = BATCH_SIZES,
-              tasks: tuple[str, ...] = tuple(TASK_OF_NAME), progress: Callable[[str], None] | None = None
-              ) -> tuple[list[BenchRow], dict[str, float]]:
-    """Measure every cell; returns the rows (MiniGrid first) and the compile times."""
+              tasks: tuple[str, ...] = tuple(TASK_OF_NAME), progress: Callable[[str], None] | None = None,
+              time_compile: bool = True) -> tuple[list[BenchRow], dict[str, float]]:
+    """Measure every cell; returns the rows (MiniGrid first) and the compile times ({} if not timed)."""
     register_envs()
     report = progress or (lambda _label: None)
     rows: list[BenchRow] = []
@@ -134,6 +134,8 @@ def run_bench(seconds: float = 0.5, batch_sizes: tuple[int, ...] = BATCH_SIZES,
                 report(f"{env_id} {obs} x{n_envs}")
                 speed = measure(batched_stepper(env_id, n_envs, obs), seconds)
                 rows.append(BenchRow(env_id, obs, "batched", n_envs, speed, speed / reference[obs]))
+    if not time_compile:
+        return rows, {}
     report("numba compile (fresh processes)")
     return rows, compile_times()
 

@@ -29,6 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="numbers of envs for the batched VecEnv")
     bench.add_argument("--tasks", nargs="+", default=None,
                        help="task names to measure (default: all of ObjectGoal OddOneOut Push Collect)")
+    bench.add_argument("--skip-compile-timing", action="store_true",
+                       help="do not time the numba compile in fresh processes (saves ~10 s)")
     bench.add_argument("--run-dir", default=None, help="folder for bench.json/csv (default: runs/envs-bench-<time>)")
     bench.set_defaults(handler=_bench)
     register_play(subparsers)
@@ -111,14 +113,15 @@ def _bench(args: argparse.Namespace) -> int:
     core = _pin_to_one_core()
     console = Console()
     started = time.perf_counter()
-    n_cells = 2 + len(tasks) * 2 * (1 + len(args.batch_sizes)) + 1
+    n_cells = 2 + len(tasks) * 2 * (1 + len(args.batch_sizes)) + (0 if args.skip_compile_timing else 1)
     with Progress(console=console, transient=True) as progress:
         bar = progress.add_task("measuring", total=n_cells)
 
         def report(label: str) -> None:
             progress.update(bar, advance=1, description=label)
 
-        rows, compile_s = run_bench(args.seconds, tuple(args.batch_sizes), tasks, report)
+        rows, compile_s = run_bench(args.seconds, tuple(args.batch_sizes), tasks, report,
+                                     time_compile=not args.skip_compile_timing)
     wall = time.perf_counter() - started
 
     table = Table(title=f"Env throughput, one core (cpu {core}), {args.seconds:g} s per cell")
@@ -135,8 +138,9 @@ def _bench(args: argparse.Namespace) -> int:
     for name, measured, met in checks:
         targets.add_row(name, measured, "yes" if met else "NO")
     console.print(targets)
-    console.print(f"numba: cold compile of all kernels {compile_s['cold_compile_s']:.2f} s; "
-                  f"with a warm cache the first calls take {compile_s['warm_cache_s']:.2f} s")
+    if compile_s:
+        console.print(f"numba: cold compile of all kernels {compile_s['cold_compile_s']:.2f} s; "
+                      f"with a warm cache the first calls take {compile_s['warm_cache_s']:.2f} s")
     console.print(f"wall time {wall:.1f} s")
 
     run_dir = Path(args.run_dir) if args.run_dir else new_run_dir("envs-bench")

@@ -161,7 +161,8 @@ def play(env: gym.Env, seed: int | None = None, overlay: Overlay | None = None, 
         picture = compose_frame(frame, info, scale, overlay)
         window = show_frame(picture, window, fps=0)
         for event in pygame.event.get():
-            if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN and event.key in (pygame.K_q, pygame.K_ESCAPE)):
+            quit_key = event.type == pygame.KEYDOWN and event.key in (pygame.K_q, pygame.K_ESCAPE)
+            if event.type == pygame.QUIT or quit_key:
                 running = False
             elif event.type == pygame.KEYDOWN and event.key == pygame.K_r:
                 obs, reset_info = env.reset()

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from envs.run_files import new_run_dir, write_csv_atomic, write_json_atomic, write_text_atomic
+
+
+def test_new_run_dirs_are_unique(tmp_path: Path) -> None:
+    first = new_run_dir("x", root=tmp_path)
+    second = new_run_dir("x", root=tmp_path)
+    assert first != second and first.is_dir() and second.is_dir()
+
+
+def test_atomic_writes_round_trip(tmp_path: Path) -> None:
+    write_json_atomic(tmp_path / "a.json", {"k": [1, 2]})
+    assert json.loads((tmp_path / "a.json").read_text()) == {"k": [1, 2]}
+    write_csv_atomic(tmp_path / "a.csv", [{"a": 1, "b": 2}, {"a": 3, "b": 4}])
+    assert (tmp_path / "a.csv").read_text() == "a,b\n1,2\n3,4\n"
+
+
+def test_a_failed_write_keeps_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    path = write_text_atomic(tmp_path / "keep.txt", "old")
+    with pytest.raises(TypeError):
+        write_json_atomic(path, {"bad": object.__new__(type("NoJson", (), {"__str__": None}))})
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
