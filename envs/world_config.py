@@ -62,7 +62,7 @@ class WorldConfig:
     num_objects: tuple[int, int] = (3, 5)
     colors: tuple[str, ...] = TRAIN_COLORS
     shapes: tuple[str, ...] = TRAIN_SHAPES
-    size_range: tuple[float, float] = (0.06, 0.09)
+    size_range: tuple[float, float] = (0.07, 0.11)
     agent_size: float = 0.05
     agent_step: float = 0.05
     goal_size: float = 0.12
