@@ -105,3 +105,28 @@ def test_envs_list_and_tiny_bench(tmp_path: Path, capsys: pytest.CaptureFixture[
     result = json.loads((run_dir / "bench.json").read_text())
     assert len(result["rows"]) == 2 + 2 * 2 and all(row["steps_per_s"] > 0 for row in result["rows"])
     assert (run_dir / "bench.csv").read_text().startswith("env,obs,path,n_envs,steps_per_s")
+
+
+def test_play_window_reacts_to_keys() -> None:
+    import pygame
+
+    from envs.viewer import play
+
+    pygame.display.init()
+    pygame.display.set_mode((8, 8))
+    for key in (pygame.K_RIGHT, pygame.K_RIGHT, pygame.K_UP, pygame.K_r, pygame.K_LEFT, pygame.K_q):
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key))
+    calls = []
+
+    class Spy(gym.Wrapper):
+        def step(self, action):
+            calls.append(action)
+            return super().step(action)
+
+        def reset(self, **kwargs):
+            calls.append("reset")
+            return super().reset(**kwargs)
+
+    play(Spy(gym.make("slotmind/ObjectGoal-v0", render_mode="rgb_array")), seed=0, fps=1000)
+    assert calls == ["reset", 3, 3, 0, "reset", 2]  # right, right, up, r, left, then q quits
+    assert not pygame.display.get_init()
