@@ -1,4 +1,4 @@
-"""Writing frame sequences to GIF or MP4 atomically (temporary file, then rename)."""
+"""Writing pictures (PNG) and frame sequences (GIF, MP4) atomically (temporary file, then rename)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,28 @@ def check_video_path(path: str | Path) -> Path:
     return path
 
 
+def _atomic_target(path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(suffix=path.suffix, dir=path.parent, prefix=f".{path.stem}-")
+    os.close(handle)
+    return tmp_name
+
+
+def write_image(path: str | Path, image: np.ndarray) -> Path:
+    """Write ``image`` (H, W, 3) uint8 to ``path`` (format from the suffix, e.g. .png), atomically."""
+    import imageio.v2 as imageio
+
+    path = Path(path)
+    tmp_name = _atomic_target(path)
+    try:
+        imageio.imwrite(tmp_name, image)
+        os.replace(tmp_name, path)
+    finally:
+        if os.path.exists(tmp_name):
+            os.remove(tmp_name)
+    return path
+
+
 def write_video(path: str | Path, frames: Sequence[np.ndarray], fps: int = 10) -> Path:
     """Write ``frames`` (each (H, W, 3) uint8, all the same size) to a .gif or .mp4 at ``path``.
 
@@ -30,9 +52,7 @@ def write_video(path: str | Path, frames: Sequence[np.ndarray], fps: int = 10) -
     path = check_video_path(path)
     if not frames:
         raise ValueError("no frames to write")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(suffix=path.suffix, dir=path.parent, prefix=f".{path.stem}-")
-    os.close(handle)
+    tmp_name = _atomic_target(path)
     try:
         if path.suffix.lower() == ".gif":
             # loop=0: repeat forever; duration is per frame in milliseconds.

@@ -7,12 +7,14 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
-from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
 
 from envs.sprites import HELD_OUT_COLORS, HELD_OUT_SHAPES
+
+if TYPE_CHECKING:  # SB3 (and torch) load only when a VecEnv is made, keeping `slotmind --help` fast
+    from stable_baselines3.common.vec_env import VecEnv
 
 NAMESPACE = "slotmind"
 ENTRY_POINT = "envs.object_world_env:ObjectWorldEnv"
@@ -104,6 +106,8 @@ def make_vec_env(env_id: str, n_envs: int = 1, seed: int | None = None, **kwargs
     a DummyVecEnv of adapted envs for MiniGrid ids. Env ``i`` is seeded ``seed + i``."""
     check_env_id(env_id)
     if is_minigrid(env_id):
+        from stable_baselines3.common.vec_env import DummyVecEnv
+
         vec_env: VecEnv = DummyVecEnv([lambda: make_env(env_id, **kwargs) for _ in range(n_envs)])
     else:
         from envs.object_world_vec_env import ObjectWorldVecEnv

@@ -1,0 +1,85 @@
+"""``SlotAutoencoder``: CNN encoder -> Slot Attention -> spatial broadcast decoder, and its config."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from agents.encoders.broadcast_decoder import BroadcastDecoder, combine
+from agents.encoders.cnn_encoder import CnnEncoder
+from agents.encoders.slot_attention import SlotAttention
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture of a slot autoencoder. ``image_size`` is the frame size it accepts; frames are
+    area-downsampled to ``resolution`` inside the model."""
+
+    image_size: int = 64
+    resolution: int = 32
+    num_slots: int = 7
+    slot_dim: int = 64
+    iterations: int = 3
+    encoder_channels: int = 32
+    decoder_channels: int = 32
+    learned_queries: bool = False
+
+    def __post_init__(self) -> None:
+        if self.image_size % self.resolution:
+            raise ValueError(f"image_size={self.image_size} must be a multiple of resolution={self.resolution}")
+        if self.num_slots < 1 or self.iterations < 1:
+            raise ValueError("num_slots and iterations must be >= 1")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class SlotOutput:
+    """Everything one forward pass produces (R = model resolution, N = feature positions)."""
+
+    slots: torch.Tensor  # (B, K, D)
+    features: torch.Tensor  # (B, N, D)
+    attention: torch.Tensor  # (B, K, N), softmax over slots
+    target: torch.Tensor  # (B, 3, R, R) the downsampled input in [0, 1]
+    reconstruction: torch.Tensor  # (B, 3, R, R)
+    masks: torch.Tensor  # (B, K, R, R), sum to 1 over K
+
+
+class SlotAutoencoder(nn.Module):
+    """uint8 or float frames (B, H, W, 3) -> :class:`SlotOutput`."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.encoder = CnnEncoder(config.resolution, config.encoder_channels, config.slot_dim)
+        self.slot_attention = SlotAttention(config.num_slots, config.slot_dim, config.iterations,
+                                            learned_queries=config.learned_queries)
+        self.decoder = BroadcastDecoder(config.slot_dim, config.resolution, config.decoder_channels)
+
+    def prepare(self, frames: torch.Tensor) -> torch.Tensor:
+        """(B, H, W, 3) uint8/float frames -> (B, 3, R, R) floats in [0, 1]."""
+        size = self.config.image_size
+        if frames.ndim != 4 or frames.shape[1:] != (size, size, 3):
+            raise ValueError(f"expected frames of shape (B, {size}, {size}, 3), got {tuple(frames.shape)}")
+        images = frames.permute(0, 3, 1, 2).float()
+        if frames.dtype == torch.uint8:
+            images = images / 255.0
+        factor = size // self.config.resolution
+        return F.avg_pool2d(images, factor) if factor > 1 else images
+
+    def encode(self, frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Frames -> (slots (B, K, D), attention (B, K, N), features (B, N, D), target (B, 3, R, R))."""
+        target = self.prepare(frames)
+        features = self.encoder(target)
+        slots, attention = self.slot_attention(features)
+        return slots, attention, features, target
+
+    def forward(self, frames: torch.Tensor) -> SlotOutput:
+        slots, attention, features, target = self.encode(frames)
+        rgb, alpha = self.decoder(slots)
+        reconstruction, masks = combine(rgb, alpha)
+        return SlotOutput(slots, features, attention, target, reconstruction, masks)
