@@ -13,11 +13,21 @@ from agents.encoders.slot_autoencoder import SlotAutoencoder
 
 
 class SlotEncoder:
-    """A trained slot autoencoder used for inference: uint8 frames -> slots and masks."""
+    """A trained slot autoencoder used for inference: uint8 frames -> slots and masks.
 
-    def __init__(self, model: SlotAutoencoder) -> None:
+    Inference is deterministic: every frame starts from the same initial slots (one seeded draw
+    of the learned initialisation), so a frame's slots do not depend on its batch.
+    """
+
+    def __init__(self, model: SlotAutoencoder, seed: int = 0) -> None:
         self.model = model.eval()
         self.config = model.config
+        with torch.no_grad():
+            generator = torch.Generator().manual_seed(seed)
+            self.initial_slots = model.slot_attention.initial_slots(1, generator).detach().clone()
+
+    def _initial(self, batch: int) -> torch.Tensor:
+        return self.initial_slots.expand(batch, -1, -1)
 
     @classmethod
     def load(cls, path: str | Path, image_size: int | None = None, num_slots: int | None = None) -> SlotEncoder:
@@ -44,7 +54,7 @@ class SlotEncoder:
 
     def slots(self, frames: torch.Tensor) -> torch.Tensor:
         """Differentiable path for fine-tuning: frames (B, S, S, 3) uint8/float tensor -> slots (B, K, D)."""
-        return self.model.encode(frames)[0]
+        return self.model.encode(frames, self._initial(frames.shape[0]))[0]
 
     def encode(self, frames: np.ndarray, batch_size: int = 256, with_masks: bool = True
                ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -56,7 +66,7 @@ class SlotEncoder:
         with torch.no_grad():
             for start in range(0, len(frames), batch_size):
                 batch = torch.from_numpy(frames[start:start + batch_size])
-                slots, attention, _, _ = self.model.encode(batch)
+                slots, attention, _, _ = self.model.encode(batch, self._initial(len(batch)))
                 slots_out.append(slots.numpy())
                 if with_masks:
                     grid = round(attention.shape[-1] ** 0.5)

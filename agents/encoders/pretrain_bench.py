@@ -34,9 +34,10 @@ def _run_commands(args: argparse.Namespace, run_dir: Path, models: list[str]) ->
     for model in models:
         for seed in range(args.seeds):
             out = run_dir / f"{model}-seed{seed}"
+            extra = shlex.split(args.extra)
+            budget = [] if "--steps" in extra else ["--minutes", str(args.minutes)]  # --steps in --extra wins
             command = [sys.executable, "-m", "envs.command_line", "pretrain", "--model", model, "--seed", str(seed),
-                       "--minutes", str(args.minutes), "--env", args.env, "--threads", "1", "--quiet",
-                       "--run-dir", str(out), *shlex.split(args.extra)]
+                       *budget, "--env", args.env, "--threads", "1", "--quiet", "--run-dir", str(out), *extra]
             runs.append({"model": model, "seed": seed, "dir": out, "command": command})
     return runs
 

@@ -71,15 +71,19 @@ class SlotAutoencoder(nn.Module):
         factor = size // self.config.resolution
         return F.avg_pool2d(images, factor) if factor > 1 else images
 
-    def encode(self, frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Frames -> (slots (B, K, D), attention (B, K, N), features (B, N, D), target (B, 3, R, R))."""
+    def encode(self, frames: torch.Tensor, initial_slots: torch.Tensor | None = None
+               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Frames -> (slots (B, K, D), attention (B, K, N), features (B, N, D), target (B, 3, R, R)).
+
+        ``initial_slots`` (B, K, D) replaces the sampled initialisation (for deterministic inference).
+        """
         target = self.prepare(frames)
         features = self.encoder(target)
-        slots, attention = self.slot_attention(features)
+        slots, attention = self.slot_attention(features, initial_slots)
         return slots, attention, features, target
 
-    def forward(self, frames: torch.Tensor) -> SlotOutput:
-        slots, attention, features, target = self.encode(frames)
+    def forward(self, frames: torch.Tensor, initial_slots: torch.Tensor | None = None) -> SlotOutput:
+        slots, attention, features, target = self.encode(frames, initial_slots)
         rgb, alpha = self.decoder(slots)
         reconstruction, masks = combine(rgb, alpha)
         return SlotOutput(slots, features, attention, target, reconstruction, masks)
