@@ -20,15 +20,16 @@ def upsample_segments(masks: torch.Tensor, size: int) -> np.ndarray:
 
 
 def evaluate(model: SlotAutoencoder, images: np.ndarray, true_masks: np.ndarray, batch_size: int = 64,
-             tta_steps: int = 0, tta_lr: float = 1e-4) -> dict[str, float]:
+             tta_steps: int = 0, tta_lr: float = 1e-4, num_slots: int | None = None) -> dict[str, float]:
     """Mean FG-ARI, ARI (all pixels) and mBO over ``images`` (N, H, W, 3) uint8 with ground-truth
-    instance masks (N, H, W) (0 = background), plus the reconstruction MSE."""
+    instance masks (N, H, W) (0 = background), plus the reconstruction MSE. ``num_slots``
+    overrides K at test time (Gaussian slot initialisation only)."""
     was_training = model.training
     model.eval()
     scores: dict[str, list[np.ndarray]] = {"fg_ari": [], "ari": [], "mbo": [], "mse": []}
     for start in range(0, len(images), batch_size):
         frames = torch.from_numpy(images[start:start + batch_size])
-        out = adapted_forward(model, frames, tta_steps, tta_lr)
+        out = adapted_forward(model, frames, tta_steps, tta_lr, num_slots)
         segments = upsample_segments(out.masks, images.shape[1])
         truth = true_masks[start:start + batch_size]
         scores["fg_ari"].append(fg_ari(truth, segments))

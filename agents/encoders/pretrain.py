@@ -27,7 +27,9 @@ from agents.encoders.frames import FrameSet, standard_splits
 from agents.encoders.metrics import reference_scores
 from agents.encoders.pretrain_config import PretrainConfig
 from agents.encoders.slot_autoencoder import SlotAutoencoder
+from envs.registry import VARIANTS
 from envs.run_files import write_json_atomic, write_text_atomic
+from envs.world_config import WorldConfig
 
 
 class TrainingDiverged(RuntimeError):
@@ -65,6 +67,16 @@ def _losses(model: SlotAutoencoder, frames: torch.Tensor, config: PretrainConfig
     return losses
 
 
+def slots_for_split(config: PretrainConfig, split: str) -> int:
+    """K used to evaluate ``split``: scenes with more objects get as many more slots as they have
+    objects beyond the training maximum (as Slot Attention does from CLEVR6 to CLEVR10), unless
+    learned queries fix K."""
+    if split != "ood-more-objects" or config.learned_queries:
+        return config.num_slots
+    extra = VARIANTS["more-objects"]["num_objects"][1] - WorldConfig().num_objects[1]
+    return config.num_slots + max(0, extra)
+
+
 def final_scores(model: SlotAutoencoder, splits: dict[str, FrameSet], config: PretrainConfig) -> dict[str, Any]:
     """FG-ARI/ARI/mBO on every held-out split, without and (if ``tta_steps``) with test-time adaptation,
     plus the fixed-grid references on the same frames."""
@@ -72,9 +84,11 @@ def final_scores(model: SlotAutoencoder, splits: dict[str, FrameSet], config: Pr
     for name, frames in splits.items():
         if name == "train":
             continue
-        entry = {"plain": evaluate(model, frames.images, frames.masks)}
+        num_slots = slots_for_split(config, name)
+        entry: dict[str, Any] = {"num_slots": num_slots,
+                                 "plain": evaluate(model, frames.images, frames.masks, num_slots=num_slots)}
         if config.tta_steps > 0:
-            entry["tta"] = evaluate(model, frames.images, frames.masks, batch_size=32,
+            entry["tta"] = evaluate(model, frames.images, frames.masks, batch_size=32, num_slots=num_slots,
                                     tta_steps=config.tta_steps, tta_lr=config.tta_lr)
         entry["references"] = reference_scores(frames.masks)
         scores[name] = entry

@@ -39,11 +39,16 @@ class SlotAttention(nn.Module):
         self.gru = nn.GRUCell(dim, dim)
         self.mlp = nn.Sequential(nn.Linear(dim, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, dim))
 
-    def initial_slots(self, batch: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """(B, K, D) starting slots: the learned queries, or samples of the learned Gaussian."""
+    def initial_slots(self, batch: int, generator: torch.Generator | None = None,
+                      num_slots: int | None = None) -> torch.Tensor:
+        """(B, K, D) starting slots: the learned queries, or samples of the learned Gaussian (whose K
+        may differ from training, e.g. more slots for scenes with more objects)."""
         if self.learned_queries:
+            if num_slots not in (None, self.num_slots):
+                raise ValueError(f"learned queries fix the number of slots at {self.num_slots}")
             return self.queries.expand(batch, -1, -1)
-        noise = torch.randn(batch, self.num_slots, self.dim, generator=generator, device=self.mu.device)
+        count = self.num_slots if num_slots is None else num_slots
+        noise = torch.randn(batch, count, self.dim, generator=generator, device=self.mu.device)
         return self.mu + self.log_sigma.exp() * noise
 
     def forward(self, inputs: torch.Tensor, slots: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -52,7 +57,7 @@ class SlotAttention(nn.Module):
         slots = initial
         inputs = self.norm_inputs(inputs)
         keys, values = self.to_k(inputs), self.to_v(inputs)  # (B, N, D)
-        attention = inputs.new_zeros(batch, self.num_slots, inputs.shape[1])
+        attention = inputs.new_zeros(batch, slots.shape[1], inputs.shape[1])
         for iteration in range(self.iterations):
             if self.learned_queries and iteration == self.iterations - 1:
                 slots = slots.detach() + initial - initial.detach()  # BO-QSA straight-through

@@ -114,3 +114,13 @@ def test_a_few_steps_reduce_reconstruction_error() -> None:
         optimizer.step()
         losses.append(loss.item())
     assert losses[-1] < losses[0]
+
+
+def test_more_slots_at_test_time() -> None:
+    model = SlotAutoencoder(ModelConfig(image_size=32, resolution=16, num_slots=3))
+    initial = model.slot_attention.initial_slots(2, num_slots=6)
+    out = model(torch.randint(0, 256, (2, 32, 32, 3), dtype=torch.uint8), initial)
+    assert out.slots.shape == (2, 6, 64) and out.masks.shape == (2, 6, 16, 16)
+    fixed = SlotAttention(num_slots=3, dim=8, learned_queries=True)
+    with pytest.raises(ValueError, match="learned queries"):
+        fixed.initial_slots(1, num_slots=5)
