@@ -31,8 +31,9 @@ ENCODE_BATCH = 64
 
 def _run_commands(args: argparse.Namespace, run_dir: Path, models: list[str]) -> list[dict]:
     runs = []
-    for model in models:
-        for seed in range(args.seeds):
+    # Seed-major order, so the runs that share the machine at any moment are of different models.
+    for seed in range(args.seeds):
+        for model in models:
             out = run_dir / f"{model}-seed{seed}"
             extra = shlex.split(args.extra)
             budget = [] if "--steps" in extra else ["--minutes", str(args.minutes)]  # --steps in --extra wins
