@@ -76,6 +76,124 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     bench.add_argument("--extra", default="", help="extra flags passed to every `slotmind pretrain` run, quoted")
     bench.add_argument("--run-dir", default=None, help="output folder (default: runs/pretrain-bench-<time>)")
     bench.set_defaults(handler=_bench)
+    register_training(subparsers)
+    register_analysis(subparsers)
+
+
+def register_training(subparsers: argparse._SubParsersAction) -> None:
+    """Attach ``train`` and ``eval``."""
+    from agents.training.train_config import ALGOS, ENCODERS, TrainConfig
+    from envs.registry import VARIANTS
+
+    defaults = TrainConfig()
+    train = subparsers.add_parser(
+        "train", help="train an RL agent (SB3) with a slot, CNN or ground-truth-object encoder",
+        description="Train an agent on an ObjectWorld or MiniGrid id and write one run folder (config.yaml, "
+                    "TensorBoard events, monitor CSV, checkpoints, model.zip, eval.json). With no arguments it "
+                    "trains PPO with the slot-cycle encoder on ObjectGoal (pretraining the encoder first), "
+                    "about 10 minutes on 2 cores. `--resume RUN_DIR` continues a killed run.",
+        formatter_class=HelpFormatter,
+    )
+    train.add_argument("--env", default=defaults.env_id, help="env id (`slotmind envs list`)")
+    train.add_argument("--algo", choices=ALGOS, default=defaults.algo, help="SB3 algorithm")
+    train.add_argument("--encoder", choices=ENCODERS, default=defaults.encoder,
+                       help="cnn: end-to-end NatureCNN; slots/slots-cycle: pretrained Slot Attention (plain / "
+                            "cycle-consistency) pooled by a CLS transformer; objects: ground-truth objects (oracle)")
+    train.add_argument("-n", "--timesteps", type=int, default=defaults.timesteps, help="total env steps")
+    train.add_argument("--seed", type=int, default=defaults.seed, help="seed of the policy and envs")
+    train.add_argument("--n-envs", type=int, default=defaults.n_envs, help="parallel envs (one batched VecEnv)")
+    train.add_argument("--eval-freq", type=int, default=defaults.eval_freq,
+                       help="env steps between evaluations (0: off)")
+    train.add_argument("--eval-episodes", type=int, default=defaults.eval_episodes, help="episodes per evaluation")
+    train.add_argument("--save-freq", type=int, default=defaults.save_freq, help="env steps between checkpoints")
+    train.add_argument("--pretrained", default=None,
+                       help="slot encoder (a `slotmind pretrain` run folder or encoder.pt); pretrained first if absent")
+    train.add_argument("--finetune", action="store_true", help="train the slot encoder with the policy (slow path)")
+    train.add_argument("--hyperparams", nargs="*", metavar="KEY=VALUE",
+                       help="algorithm hyperparameters, e.g. n_steps=256 learning_rate=1e-3")
+    train.add_argument("--threads", type=int, default=defaults.threads, help="torch CPU threads")
+    train.add_argument("--run-dir", default=None,
+                       help="output folder (default: runs/train-<env>-<encoder>-s<seed>-<time>)")
+    train.add_argument("--resume", metavar="RUN_DIR", default=None, help="continue this run from its last checkpoint")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.set_defaults(handler=_train)
+
+    evaluate = subparsers.add_parser(
+        "eval", help="evaluate a trained run on named splits (success rate, return, 95% CIs)",
+        description="Play --episodes episodes per split with the run's final (or last checkpointed) policy and "
+                    "print success rate and mean return with 95% confidence intervals; results are appended "
+                    "to the run's eval.json.",
+        formatter_class=HelpFormatter,
+    )
+    evaluate.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by `slotmind train`")
+    evaluate.add_argument("--split", nargs="+", default=["train"], choices=list(VARIANTS),
+                          help="splits: the training distribution and out-of-distribution variants")
+    evaluate.add_argument("--episodes", type=int, default=100, help="episodes per split")
+    evaluate.add_argument("--quiet", action="store_true", help="no progress output")
+    evaluate.set_defaults(handler=_eval)
+
+
+def register_analysis(subparsers: argparse._SubParsersAction) -> None:
+    """Attach ``compare`` and ``watch``."""
+    from envs.registry import VARIANTS
+
+    compare = subparsers.add_parser(
+        "compare", help="compare runs across encoders and seeds: mean ± std table and learning curves",
+        description="Group runs by env, encoder and algorithm and print success rate and mean return (mean ± std "
+                    "over seeds), the success rate on every split evaluated with `slotmind eval`, and timesteps. "
+                    "Writes curves.png (return and success vs env steps, mean over seeds with a min-max band), "
+                    "compare.json and compare.csv to a folder and prints its path last.",
+        formatter_class=HelpFormatter,
+    )
+    compare.add_argument("run_dirs", nargs="+", metavar="RUN_DIR",
+                         help="folders written by `slotmind train`, or quoted glob patterns such as 'runs/train-*'")
+    compare.add_argument("--out", default=None, help="output folder (default: runs/compare-<time>)")
+    compare.add_argument("--smooth", type=int, default=0,
+                         help="moving-average window of the curves, in episodes (0: 5%% of the shortest run)")
+    compare.set_defaults(handler=_compare)
+
+    watch = subparsers.add_parser(
+        "watch", help="watch a trained agent in the pygame viewer (or --record it) with slot masks and V(s)",
+        description="Play the run's policy (deterministic) in a window beside an overlay: for slot encoders each "
+                    "slot's attention mask, colour-coded (segmentation and one tile per slot); for every encoder "
+                    "the action chosen and the value estimate (V(s); max Q for DQN). q or Escape quits. "
+                    "--record writes a GIF/MP4 of --steps steps without a window.",
+        formatter_class=HelpFormatter,
+    )
+    watch.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by `slotmind train`")
+    watch.add_argument("--episodes", type=int, default=5, help="episodes to play in the window")
+    watch.add_argument("--record", metavar="PATH", help="write a .gif or .mp4 instead of opening a window")
+    watch.add_argument("--steps", type=int, default=200, help="steps to record (with --record)")
+    watch.add_argument("--seed", type=int, default=0, help="seed of the env")
+    watch.add_argument("--fps", type=int, default=10, help="frames per second of the window / recording")
+    watch.add_argument("--split", default="train", choices=list(VARIANTS),
+                       help="the training distribution or an out-of-distribution variant")
+    watch.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    watch.set_defaults(handler=_watch)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from agents.training.compare import run_compare
+
+    return run_compare(args)
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from agents.training.watch import run_watch
+
+    return run_watch(args)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from agents.training.train_cli import run_train
+
+    return run_train(args)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from agents.training.train_cli import run_eval
+
+    return run_eval(args)
 
 
 def _pretrain(args: argparse.Namespace) -> int:

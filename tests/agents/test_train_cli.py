@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+from gymnasium import spaces
+
+from agents.extractors import FinetuneSlotExtractor, SetExtractor
+from agents.training.episode_stats import mean_interval, wilson_interval
+from agents.training.train_config import TrainConfig, parse_hyperparams
+from envs.command_line import main
+
+torch.set_num_threads(1)
+FAST = ["--threads", "1", "--quiet", "--n-envs", "4", "--eval-episodes", "4", "--hyperparams", "n_steps=32",
+        "batch_size=64", "n_epochs=2"]
+
+
+@pytest.fixture(scope="module")
+def tiny_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    run_dir = tmp_path_factory.mktemp("encoder")
+    assert main(["pretrain", "--model", "sa", "--steps", "3", "--train-frames", "64", "--eval-frames", "16",
+                 "--ood-frames", "8", "--tta-steps", "0", "--slots", "4", "--threads", "1", "--quiet",
+                 "--run-dir", str(run_dir)]) == 0
+    return run_dir
+
+
+def test_train_objects_writes_a_complete_run(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    assert main(["train", "--encoder", "objects", "-n", "512", "--eval-freq", "256", "--save-freq", "256",
+                 "--run-dir", str(run_dir), *FAST]) == 0
+    for name in ("config.yaml", "model.zip", "eval.json", "monitor-0.monitor.csv", "checkpoints/latest.zip"):
+        assert (run_dir / name).is_file(), name
+    assert any((run_dir / "tb").rglob("events.out.tfevents.*"))
+    config = yaml.safe_load((run_dir / "config.yaml").read_text())
+    assert config["train"]["hyperparams"] == {"n_steps": 32, "batch_size": 64, "n_epochs": 2}
+    assert "stable_baselines3" in config["versions"]
+    evaluations = json.loads((run_dir / "eval.json").read_text())
+    assert evaluations["num_timesteps"] == 512
+    assert len(evaluations["history"]) >= 1 and evaluations["final"][0]["episodes"] == 4
+
+
+@pytest.mark.parametrize("encoder", ["cnn", "slots"])
+def test_train_with_pixels(encoder: str, tmp_path: Path, tiny_encoder: Path) -> None:
+    extra = ["--pretrained", str(tiny_encoder)] if encoder == "slots" else []
+    assert main(["train", "--encoder", encoder, "-n", "256", "--eval-freq", "0", "--save-freq", "10000",
+                 "--run-dir", str(tmp_path / encoder), *extra, *FAST]) == 0
+    assert (tmp_path / encoder / "model.zip").is_file()
+
+
+def test_train_on_minigrid_and_with_a2c(tmp_path: Path) -> None:
+    assert main(["train", "--env", "MiniGrid-Empty-5x5-v0", "--encoder", "objects", "-n", "256", "--eval-freq", "0",
+                 "--run-dir", str(tmp_path / "mg"), *FAST]) == 0
+    assert main(["train", "--algo", "a2c", "--encoder", "objects", "-n", "256", "--eval-freq", "0",
+                 "--run-dir", str(tmp_path / "a2c"), "--threads", "1", "--quiet", "--n-envs", "4",
+                 "--eval-episodes", "2"]) == 0
+
+
+def test_same_seed_same_policy(tmp_path: Path) -> None:
+    def run(name: str) -> dict[str, torch.Tensor]:
+        from stable_baselines3 import PPO
+
+        assert main(["train", "--encoder", "objects", "-n", "256", "--eval-freq", "0", "--seed", "3",
+                     "--run-dir", str(tmp_path / name), *FAST]) == 0
+        return PPO.load(tmp_path / name / "model.zip", device="cpu").policy.state_dict()
+
+    first, second = run("a"), run("b")
+    assert all(torch.equal(first[key], second[key]) for key in first)
+
+
+def test_resume_after_sigkill(tmp_path: Path) -> None:
+    run_dir = tmp_path / "killed"
+    command = [sys.executable, "-m", "envs.command_line", "train", "--encoder", "objects", "-n", "6144",
+               "--eval-freq", "0", "--save-freq", "512", "--run-dir", str(run_dir), *FAST]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    progress = run_dir / "checkpoints" / "progress.json"
+    deadline = time.time() + 120
+    while not progress.exists() and time.time() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+    saved = json.loads(progress.read_text())["num_timesteps"]
+    assert 0 < saved < 6144
+    config_before = (run_dir / "config.yaml").read_text()
+    assert main(["train", "--resume", str(run_dir), "--quiet"]) == 0
+    assert (run_dir / "config.yaml").read_text() == config_before
+    assert json.loads((run_dir / "eval.json").read_text())["num_timesteps"] == 6144
+    assert sorted(p.name for p in run_dir.glob("monitor-*.csv")) == ["monitor-0.monitor.csv", "monitor-1.monitor.csv"]
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(run_dir / "tb" / "run_1"))
+    events.Reload()
+    steps = [event.step for event in events.Scalars("time/fps")]
+    assert steps == sorted(set(steps)), "TensorBoard steps repeat after the resume"
+    assert steps[-1] >= 6144 - 128 and steps[0] < saved
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "--env", "slotmind/Nope-v0"], "unknown env id"),
+        (["train", "--encoder", "objects", "--finetune"], "--finetune only applies"),
+        (["train", "--hyperparams", "n_steps"], "key=value"),
+        (["train", "--resume", "/nonexistent/run"], "is not a training run"),
+        (["eval", "/nonexistent/run"], "is not a training run"),
+        (["train", "--env", "MiniGrid-Empty-5x5-v0", "--encoder", "slots"], "--pretrained"),
+    ],
+)
+def test_bad_input(argv: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main([*argv, "--run-dir", str(tmp_path / "x")] if argv[0] == "train" and "--resume" not in argv
+                else argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_eval_appends_splits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_dir = tmp_path / "run"
+    assert main(["train", "--encoder", "objects", "-n", "256", "--eval-freq", "0", "--run-dir", str(run_dir),
+                 *FAST]) == 0
+    assert main(["eval", str(run_dir), "--split", "train", "unseen-colors", "--episodes", "6", "--quiet"]) == 0
+    assert "unseen-colors" in capsys.readouterr().out
+    evaluations = json.loads((run_dir / "eval.json").read_text())["evaluations"]
+    assert [e["split"] for e in evaluations] == ["train", "unseen-colors"]
+    assert all(e["episodes"] == 6 and 0 <= e["success_rate"] <= 1 for e in evaluations)
+
+
+def test_extractor_shapes(tiny_encoder: Path) -> None:
+    objects = SetExtractor(spaces.Box(0, 1, (7, 14), np.float32), features_dim=32, presence_column=0)
+    rows = torch.rand(5, 7, 14)
+    assert objects(rows).shape == (5, 32)
+    rows_absent = rows.clone()
+    rows_absent[:, 3:, 0] = 0.0
+    rows_changed = rows_absent.clone()
+    rows_changed[:, 3:, 1:] = torch.rand(5, 4, 13)  # absent rows must not matter
+    assert torch.allclose(objects(rows_absent), objects(rows_changed), atol=1e-5)
+    finetune = FinetuneSlotExtractor(spaces.Box(0, 255, (3, 64, 64), np.uint8), str(tiny_encoder), features_dim=16)
+    assert finetune(torch.rand(2, 3, 64, 64)).shape == (2, 16)
+    assert any(p.requires_grad for p in finetune.slot_model.parameters())
+
+
+def test_config_and_stats_helpers() -> None:
+    assert parse_hyperparams(["n_steps=64", "learning_rate=1e-3", "policy_kwargs={net_arch: [32]}"]) == {
+        "n_steps": 64, "learning_rate": 0.001, "policy_kwargs": {"net_arch": [32]}}
+    with pytest.raises(ValueError, match="--algo"):
+        TrainConfig(algo="sac")
+    low, high = wilson_interval(50, 100)
+    assert low == pytest.approx(0.4038, abs=1e-4) and high == pytest.approx(0.5962, abs=1e-4)
+    mean, low, high = mean_interval(np.array([0.0, 1.0, 0.0, 1.0]))
+    assert mean == 0.5 and low < 0.5 < high
