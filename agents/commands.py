@@ -119,9 +119,9 @@ def register_training(subparsers: argparse._SubParsersAction) -> None:
     train.set_defaults(handler=_train)
 
     evaluate = subparsers.add_parser(
-        "eval", help="evaluate a trained run on named splits (success rate, return, 95% CIs)",
+        "eval", help="evaluate a trained run on named splits (success rate, return, 95%% CIs)",
         description="Play --episodes episodes per split with the run's final (or last checkpointed) policy and "
-                    "print success rate and mean return with 95% confidence intervals; results are appended "
+                    "print success rate and mean return with 95%% confidence intervals; results are appended "
                     "to the run's eval.json.",
         formatter_class=HelpFormatter,
     )

@@ -42,7 +42,7 @@ class BatchedWorld:
             raise ValueError(f"n_envs={n_envs} must be >= 1")
         self.config = config
         self.n_envs = n_envs
-        self.objects, self.worlds = allocate_state(n_envs, config.max_objects)
+        self.objects, self.worlds = allocate_state(n_envs, config.capacity)
         self._cfg = config.to_record()
         self._shape_pool = config.shape_pool()
         self._color_pool = config.color_pool()
@@ -112,7 +112,7 @@ class BatchedWorld:
 
     def render_masks(self, size: int | None = None) -> np.ndarray:
         """Instance masks (B, size, size) uint8 of visible pixels: 0 background, i + 1 object row i,
-        max_objects + 1 the agent."""
+        capacity + 1 the agent."""
         size = size or self.config.image_size
         images = np.empty((self.n_envs, size, size, 3), dtype=np.uint8)
         masks = np.empty((self.n_envs, size, size), dtype=np.uint8)
@@ -120,7 +120,7 @@ class BatchedWorld:
         return masks
 
     def observe_objects(self, which: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
-        """Object feature rows (B, max_objects + 2, N_FEATURES) float32."""
+        """Object feature rows (B, capacity + 2, N_FEATURES) float32."""
         if out is None:
             out = np.empty((self.n_envs, self.config.object_rows, N_FEATURES), dtype=np.float32)
         observe_objects(self.objects, self.worlds, self._cfg, self._all if which is None else which, out)

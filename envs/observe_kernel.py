@@ -45,7 +45,7 @@ def _write_row(out_row, kind_column, x, y, size, rgb, shape) -> None:
 def observe_objects(objects, worlds, cfg_record, which, out) -> None:
     """Write the feature rows of every env ``b`` with ``which[b]`` into ``out[b]``.
 
-    out: (B, max_objects + 2, N_FEATURES) float32; which: (B,) bool.
+    out: (B, capacity + 2, N_FEATURES) float32; which: (B,) bool.
     """
     cfg = cfg_record[0]
     n_slots = objects.shape[1]

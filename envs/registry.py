@@ -45,9 +45,13 @@ def variant_id(task_name: str, variant: str = "train") -> str:
     return f"{NAMESPACE}/{task_name}{suffix}-v0"
 
 
+# Every variant keeps rows for the largest scene of any variant, so observations keep one shape.
+OBJECT_CAPACITY = max(overrides.get("num_objects", (0, 5))[1] for overrides in VARIANTS.values())
+
+
 def _spec_kwargs() -> dict[str, dict[str, Any]]:
     return {
-        variant_id(name, variant): {"task": task, **overrides}
+        variant_id(name, variant): {"task": task, "object_capacity": OBJECT_CAPACITY, **overrides}
         for name, task in TASK_OF_NAME.items()
         for variant, overrides in VARIANTS.items()
     }

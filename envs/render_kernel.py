@@ -2,7 +2,7 @@
 
 Sprites are drawn in row order with the agent last, so later sprites hide earlier ones (z-order);
 the instance mask records which sprite owns each visible pixel: 0 background (the push goal
-region included), ``i + 1`` for object row ``i``, ``max_objects + 1`` for the agent.
+region included), ``i + 1`` for object row ``i``, ``capacity + 1`` for the agent (capacity = object rows).
 """
 
 from __future__ import annotations

@@ -118,7 +118,7 @@ def _swap_looks(objects, i, j) -> None:
 def reset_worlds(objects, worlds, cfg_record, shape_pool, color_pool, which) -> None:
     """Sample a new episode for every env ``b`` with ``which[b]``.
 
-    objects: (B, max_objects) OBJECT_DTYPE; worlds: (B,) WORLD_DTYPE (its ``rng`` is consumed);
+    objects: (B, capacity) OBJECT_DTYPE; worlds: (B,) WORLD_DTYPE (its ``rng`` is consumed);
     cfg_record: (1,) CONFIG_DTYPE; shape_pool, color_pool: (k,) int64 codes; which: (B,) bool.
     """
     cfg = cfg_record[0]

@@ -43,7 +43,7 @@ def _push(obj, world, cfg, dx: float, dy: float, new_x: float, new_y: float) -> 
 def step_worlds(objects, worlds, cfg_record, actions, rewards, terminated, truncated, success) -> None:
     """Apply ``actions`` (B,) int64 to every env and write the outcome.
 
-    objects: (B, max_objects) OBJECT_DTYPE and worlds: (B,) WORLD_DTYPE, updated in place;
+    objects: (B, capacity) OBJECT_DTYPE and worlds: (B,) WORLD_DTYPE, updated in place;
     cfg_record: (1,) CONFIG_DTYPE; rewards (B,) float32, terminated/truncated/success (B,) bool
     are outputs. Actions must already be checked to lie in [0, n_actions).
     """

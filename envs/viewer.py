@@ -132,10 +132,10 @@ def rollout(env: gym.Env, steps: int, seed: int | None = 0, policy: Policy | Non
     info = FrameInfo(info=reset_info, observation=obs)
     yield env.render(), info
     for step in range(1, steps + 1):
-        action = int(policy(obs, info)) if policy is not None else int(rng.integers(env.action_space.n))
         if info.done:
             obs, reset_info = env.reset()
             info = FrameInfo(step=step - 1, episode=info.episode + 1, info=reset_info, observation=obs)
+        action = int(policy(obs, info)) if policy is not None else int(rng.integers(env.action_space.n))
         obs, reward, terminated, truncated, step_info = env.step(action)
         info = FrameInfo(step=step, episode=info.episode, reward=float(reward),
                          episode_return=info.episode_return + float(reward), action=action,

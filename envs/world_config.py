@@ -55,7 +55,10 @@ class WorldConfig:
     Sizes are sprite half-extents as a fraction of the arena side; ``agent_step`` is the distance
     one move covers. ``colors``/``shapes`` are the pools objects are drawn from (disjoint pools
     make train/test generalisation splits); ``target_color``/``target_shape`` name the target
-    of the goal, push and collect tasks (collect uses only the colour).
+    of the goal, push and collect tasks (collect uses only the colour). ``object_capacity`` is the
+    number of object rows kept (in the state and the ``objects`` observation; default: the most
+    objects a scene can have): give every variant of a task the same capacity so that a policy
+    trained on one can be evaluated on another.
     """
 
     task: str = "goal"
@@ -72,6 +75,7 @@ class WorldConfig:
     obs_mode: str = "rgb"
     image_size: int = 64
     noop_action: bool = False
+    object_capacity: int | None = None
 
     def __post_init__(self) -> None:
         # Normalise list inputs (e.g. from YAML or the CLI) to tuples so configs stay hashable.
@@ -89,9 +93,14 @@ class WorldConfig:
         return self.num_objects[1]
 
     @property
+    def capacity(self) -> int:
+        """Object rows in the state and observation (>= ``max_objects``)."""
+        return self.object_capacity if self.object_capacity is not None else self.max_objects
+
+    @property
     def object_rows(self) -> int:
         """Rows of the ``objects`` observation: every object slot, then the agent, then the goal."""
-        return self.max_objects + 2
+        return self.capacity + 2
 
     def validate(self) -> None:
         """Raise ValueError naming the first parameter outside its allowed range."""
@@ -115,6 +124,9 @@ class WorldConfig:
             raise ValueError(f"agent_step={self.agent_step} must be in (0, 0.5]")
         if not (0.0 < self.goal_size <= 0.3):
             raise ValueError(f"goal_size={self.goal_size} must be in (0, 0.3]")
+        if self.object_capacity is not None and not (high <= self.object_capacity <= MAX_OBJECTS_LIMIT):
+            raise ValueError(f"object_capacity={self.object_capacity} must be in [{high}, {MAX_OBJECTS_LIMIT}] "
+                             f"(at least num_objects max)")
         if self.max_steps < 1:
             raise ValueError(f"max_steps={self.max_steps} must be >= 1")
         if not (MIN_IMAGE_SIZE <= self.image_size <= MAX_IMAGE_SIZE):

@@ -1,6 +1,6 @@
 """The state of a batch of ObjectWorlds as plain NumPy record arrays (what the kernels mutate).
 
-``objects`` is (B, max_objects) of ``OBJECT_DTYPE``; ``worlds`` is (B,) of ``WORLD_DTYPE``.
+``objects`` is (B, capacity) of ``OBJECT_DTYPE``; ``worlds`` is (B,) of ``WORLD_DTYPE``.
 Positions are sprite centres in arena units ([0, 1], x right, y down).
 """
 
@@ -39,6 +39,6 @@ WORLD_DTYPE = np.dtype(
 )
 
 
-def allocate_state(n_envs: int, max_objects: int) -> tuple[np.ndarray, np.ndarray]:
-    """Zeroed ``(objects (B, max_objects), worlds (B,))`` record arrays."""
-    return np.zeros((n_envs, max_objects), dtype=OBJECT_DTYPE), np.zeros(n_envs, dtype=WORLD_DTYPE)
+def allocate_state(n_envs: int, capacity: int) -> tuple[np.ndarray, np.ndarray]:
+    """Zeroed ``(objects (B, capacity), worlds (B,))`` record arrays."""
+    return np.zeros((n_envs, capacity), dtype=OBJECT_DTYPE), np.zeros(n_envs, dtype=WORLD_DTYPE)

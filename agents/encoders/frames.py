@@ -6,7 +6,7 @@ worlds per numba kernel call and every ``stride`` steps renders all of them (RGB
 MiniGrid adapter, one env stepped in Python (slower; meant for small sets).
 
 A ``FrameSet`` holds ``images`` (N, H, W, 3) uint8 and ``masks`` (N, H, W) uint8 (0 background,
-instance ids as the env renders them: ``i + 1`` for object row i and ``max_objects + 1`` for the
+instance ids as the env renders them: ``i + 1`` for object row i and ``capacity + 1`` for the
 agent in ObjectWorld; see ``envs.minigrid_adapter`` for MiniGrid), and saves to / loads from a
 compressed ``.npz``.
 

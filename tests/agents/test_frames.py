@@ -46,8 +46,9 @@ def test_shapes_dtypes_and_metadata() -> None:
     assert frames.masks.shape == (100, SIZE, SIZE) and frames.masks.dtype == np.uint8
     assert frames.env_id == "slotmind/ObjectGoal-v0" and frames.variant == "train"
     assert frames.metadata["seed"] == 1 and frames.metadata["n_envs"] == 16
-    max_objects = 5
-    assert frames.masks.max() == max_objects + 1  # the agent's label
+    from envs.registry import OBJECT_CAPACITY
+
+    assert frames.masks.max() == OBJECT_CAPACITY + 1  # the agent's label
     assert len(collect_frames("slotmind/Push-v0", 0, seed=1, image_size=SIZE)) == 0
 
 
@@ -63,9 +64,10 @@ def test_same_arguments_same_frames_other_seed_other_frames() -> None:
 
 
 def test_env_kwargs_reach_the_world() -> None:
-    frames = collect_frames("slotmind/ObjectGoal-v0", 64, seed=0, image_size=SIZE, num_objects=(1, 1))
+    frames = collect_frames("slotmind/ObjectGoal-v0", 64, seed=0, image_size=SIZE, num_objects=(1, 1),
+                            object_capacity=1)
     assert set(np.unique(frames.masks)) <= {0, 1, 2}  # one object slot, then the agent
-    assert frames.metadata["env_kwargs"] == {"num_objects": [1, 1]}
+    assert frames.metadata["env_kwargs"] == {"num_objects": [1, 1], "object_capacity": 1}
 
 
 @pytest.mark.parametrize("env_id", ["slotmind/ObjectGoal-v0", "slotmind/Push-v0", "slotmind/OddOneOut-v0"])

@@ -73,7 +73,7 @@ def test_masks_agree_with_the_image(env_id: str) -> None:
         objects = env.unwrapped.world.objects[0]
         for label in np.unique(masks[masks > 0]):
             pixels = obs[masks == label]
-            if label == config.max_objects + 1:
+            if label == config.capacity + 1:
                 assert (pixels == 255).all()  # the agent is white
             else:
                 assert (pixels == PALETTE[objects[label - 1]["color"]]).all()
@@ -163,3 +163,10 @@ def test_variants_change_the_distribution() -> None:
     more = gym.make("slotmind/Collect-MoreObjects-v0").unwrapped
     more.reset(seed=0)
     assert more.world.worlds[0]["n_objects"] >= 6
+
+
+def test_every_variant_of_a_task_has_the_same_observation_shape() -> None:
+    shapes = {gym.make(env_id, obs_mode="objects").observation_space.shape for env_id in SPEC_KWARGS}
+    assert len(shapes) == 1
+    with pytest.raises(ValueError, match="object_capacity"):
+        gym.make("slotmind/ObjectGoal-v0", object_capacity=2)
