@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from envs.run_files import atomic_path
 
 VIDEO_SUFFIXES = (".gif", ".mp4")
 
@@ -20,26 +20,13 @@ def check_video_path(path: str | Path) -> Path:
     return path
 
 
-def _atomic_target(path: Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(suffix=path.suffix, dir=path.parent, prefix=f".{path.stem}-")
-    os.close(handle)
-    return tmp_name
-
-
 def write_image(path: str | Path, image: np.ndarray) -> Path:
     """Write ``image`` (H, W, 3) uint8 to ``path`` (format from the suffix, e.g. .png), atomically."""
     import imageio.v2 as imageio
 
-    path = Path(path)
-    tmp_name = _atomic_target(path)
-    try:
-        imageio.imwrite(tmp_name, image)
-        os.replace(tmp_name, path)
-    finally:
-        if os.path.exists(tmp_name):
-            os.remove(tmp_name)
-    return path
+    with atomic_path(path) as tmp:
+        imageio.imwrite(tmp, image)
+    return Path(path)
 
 
 def write_video(path: str | Path, frames: Sequence[np.ndarray], fps: int = 10) -> Path:
@@ -52,16 +39,11 @@ def write_video(path: str | Path, frames: Sequence[np.ndarray], fps: int = 10) -
     path = check_video_path(path)
     if not frames:
         raise ValueError("no frames to write")
-    tmp_name = _atomic_target(path)
-    try:
+    with atomic_path(path) as tmp:
         if path.suffix.lower() == ".gif":
             # loop=0: repeat forever; duration is per frame in milliseconds.
-            imageio.mimsave(tmp_name, list(frames), duration=1000.0 / fps, loop=0)
+            imageio.mimsave(tmp, list(frames), duration=1000.0 / fps, loop=0)
         else:
             # H.264 wants even sizes; macro_block_size=1 keeps the frames unscaled.
-            imageio.mimsave(tmp_name, list(frames), fps=fps, macro_block_size=1)
-        os.replace(tmp_name, path)
-    finally:
-        if os.path.exists(tmp_name):
-            os.remove(tmp_name)
+            imageio.mimsave(tmp, list(frames), fps=fps, macro_block_size=1)
     return path

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from agents.encoders.slot_autoencoder import ModelConfig, SlotAutoencoder
+from envs.run_files import atomic_path
 
 CHECKPOINT_NAME = "encoder.pt"
 FORMAT_VERSION = 1
@@ -21,19 +20,11 @@ class CheckpointError(ValueError):
 
 def save_checkpoint(path: str | Path, model: SlotAutoencoder, extra: dict[str, Any] | None = None) -> Path:
     """Write ``model`` (weights + architecture) and ``extra`` (e.g. step, metrics) to ``path`` atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"format": FORMAT_VERSION, "model_config": model.config.to_dict(),
                "state_dict": model.state_dict(), "extra": extra or {}}
-    handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-    os.close(handle)
-    try:
-        torch.save(payload, tmp_name)
-        os.replace(tmp_name, path)
-    finally:
-        if os.path.exists(tmp_name):
-            os.remove(tmp_name)
-    return path
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+    return Path(path)
 
 
 def resolve_checkpoint(path: str | Path) -> Path:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ import numpy as np
 
 from envs.batched_world import BatchedWorld
 from envs.registry import SPEC_KWARGS, TASK_OF_NAME, VARIANTS, check_env_id, is_minigrid, make_env, variant_id
+from envs.run_files import atomic_path
 from envs.world_config import WorldConfig
 
 __all__ = [
@@ -118,19 +118,10 @@ class FrameSet:
         path = Path(path)
         if path.suffix != ".npz":
             path = path.with_name(path.name + ".npz")
-        path.parent.mkdir(parents=True, exist_ok=True)
         header = {"env_id": self.env_id, "variant": self.variant, "metadata": self.metadata,
                   "format_version": FORMAT_VERSION}
-        handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                np.savez_compressed(file, images=self.images, masks=self.masks, header=np.array(json.dumps(header)))
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(tmp_name, path)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
+        with atomic_path(path) as tmp, open(tmp, "wb") as file:
+            np.savez_compressed(file, images=self.images, masks=self.masks, header=np.array(json.dumps(header)))
         return path
 
     @classmethod

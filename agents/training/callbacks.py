@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,21 +12,16 @@ import numpy as np
 import torch
 from stable_baselines3.common.callbacks import BaseCallback
 
+from envs.run_files import atomic_path
+
 CHECKPOINT_DIR = "checkpoints"
 LATEST = "latest.zip"
 
 
 def save_model_atomic(model: Any, path: Path) -> Path:
     """``model.save`` to a temporary file beside ``path``, then rename: a kill never leaves half a zip."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".zip")
-    os.close(handle)
-    try:
-        model.save(tmp_name)
-        os.replace(tmp_name, path)
-    finally:
-        if os.path.exists(tmp_name):
-            os.remove(tmp_name)
+    with atomic_path(path) as tmp:
+        model.save(tmp)
     return path
 
 
