@@ -116,6 +116,9 @@ def register_training(subparsers: argparse._SubParsersAction) -> None:
                        help="output folder (default: runs/train-<env>-<encoder>-s<seed>-<time>)")
     train.add_argument("--resume", metavar="RUN_DIR", default=None, help="continue this run from its last checkpoint")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument("--fps-check", type=int, metavar="STEPS", default=None,
+                       help="instead of a run: train STEPS steps on the real VecEnv and on a constant VecEnv of the "
+                            "same spaces and print both fps and their ratio (is the env the bottleneck?)")
     train.set_defaults(handler=_train)
 
     evaluate = subparsers.add_parser(

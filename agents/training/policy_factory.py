@@ -29,7 +29,8 @@ def policy_spec(config: TrainConfig, encoder_path: str | None) -> tuple[str, dic
                                                        "presence_column": presence}}
 
 
-def make_model(config: TrainConfig, env: VecEnv, encoder_path: str | None, tensorboard_dir: str) -> BaseAlgorithm:
+def make_model(config: TrainConfig, env: VecEnv, encoder_path: str | None,
+               tensorboard_dir: str | None) -> BaseAlgorithm:
     """A fresh algorithm instance for ``config`` on ``env``; ValueError when they do not fit."""
     if config.algo == "dqn" and not isinstance(env.action_space, spaces.Discrete):
         raise ValueError(f"--algo dqn needs a discrete action space; {config.env_id} has {env.action_space}")

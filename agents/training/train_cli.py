@@ -41,6 +41,8 @@ def run_train(args: argparse.Namespace) -> int:
     from agents.training.trainer import TrainingDivergedError, train
 
     console = Console()
+    if args.fps_check is not None:
+        return _fps_check(args, console)
     if args.resume:
         run_dir = Path(args.resume)
         config = TrainConfig.load(run_dir)
@@ -75,6 +77,33 @@ def run_train(args: argparse.Namespace) -> int:
     console.print(results_table(f"{config.encoder} on {config.env_id}, {evaluations['num_timesteps']:,} steps",
                                 evaluations["final"]))
     print(run_dir)
+    return 0
+
+
+def _fps_check(args: argparse.Namespace, console: Console) -> int:
+    import torch
+
+    from agents.encoders.api import SlotEncoder
+    from agents.encoders.slot_autoencoder import ModelConfig, SlotAutoencoder
+    from agents.training.fps_check import fps_ratio
+
+    config = config_from_args(args)
+    if args.fps_check < 1:
+        raise UserError("--fps-check needs a positive number of steps")
+    torch.set_num_threads(config.threads)
+    encoder = None
+    if config.uses_slots and not config.finetune:
+        # Speed does not depend on the weights: an untrained encoder of the default size stands in.
+        untrained = SlotAutoencoder(ModelConfig())
+        encoder = SlotEncoder.load(config.pretrained) if config.pretrained else SlotEncoder(untrained)
+    result = fps_ratio(config, encoder, config.pretrained, args.fps_check)
+    table = Table(title=f"SB3 {config.algo} fps on {config.env_id} with --encoder {config.encoder}, "
+                        f"{config.n_envs} envs, {config.threads} threads")
+    for column in ("real VecEnv fps", "constant VecEnv fps", "ratio", "target"):
+        table.add_column(column, justify="right")
+    table.add_row(f"{result['real_fps']:,.0f}", f"{result['constant_fps']:,.0f}", f"{result['ratio']:.3f}",
+                  ">= 0.9 " + ("met" if result["ratio"] >= 0.9 else "NOT met"))
+    console.print(table)
     return 0
 
 

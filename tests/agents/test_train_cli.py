@@ -156,3 +156,9 @@ def test_config_and_stats_helpers() -> None:
     assert low == pytest.approx(0.4038, abs=1e-4) and high == pytest.approx(0.5962, abs=1e-4)
     mean, low, high = mean_interval(np.array([0.0, 1.0, 0.0, 1.0]))
     assert mean == 0.5 and low < 0.5 < high
+
+
+def test_fps_check_prints_both_rates(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", "--encoder", "objects", "--fps-check", "256", *FAST]) == 0
+    out = capsys.readouterr().out
+    assert "constant VecEnv fps" in out and "ratio" in out
