@@ -149,12 +149,13 @@ def run_bench(args: argparse.Namespace) -> int:
     if rows:
         refs = ", ".join(f"{split} {np.mean([r[f'{split}_grid3x3_fg_ari'] for r in rows]):.3f}" for split in SPLITS)
         console.print(f"reference (no learning): a fixed 3x3 grid of segments scores FG-ARI {refs}")
-    speed = None
+    speed: dict[str, float] = {}
     finished = [run for run in runs if run["metrics"] is not None]
     if finished:
-        speed = encoding_speed(finished[0]["dir"])
-        console.print(f"encoding speed (slots of 64x64 frames, batches of {ENCODE_BATCH}, 2 threads): "
-                      f"{speed:,.0f} frames/s")
+        # Both thread counts: two threads lose badly when anything else occupies a core.
+        speed = {f"{threads}_threads": encoding_speed(finished[0]["dir"], threads) for threads in (1, 2)}
+        console.print(f"encoding speed (slots of 64x64 frames, batches of {ENCODE_BATCH}): "
+                      f"{speed['1_threads']:,.0f} frames/s on 1 thread, {speed['2_threads']:,.0f} on 2 threads")
     console.print(f"wall time {wall / 60:.1f} min")
     write_json_atomic(run_dir / "bench.json", {"env": args.env, "minutes": args.minutes, "seeds": args.seeds,
                                                "jobs": args.jobs, "rows": rows, "encode_frames_per_s": speed,

@@ -77,5 +77,5 @@ def test_tiny_bench(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert out.strip().splitlines()[-1] == str(run_dir)
     result = json.loads((run_dir / "bench.json").read_text())
     assert [row["model"] for row in result["rows"]] == ["sa", "sa-sfs"]
-    assert result["encode_frames_per_s"] > 0
+    assert result["encode_frames_per_s"]["1_threads"] > 0 and result["encode_frames_per_s"]["2_threads"] > 0
     assert "eval_fg_ari_plain" in (run_dir / "bench.csv").read_text().splitlines()[0]
