@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from envs.command_line import HelpFormatter
+from envs.command_line import HelpFormatter, lazy_handler
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "(--cycle-start).\n\n`slotmind pretrain bench --help` compares the models over seeds.",
         formatter_class=HelpFormatter,
     )
-    parser.set_defaults(handler=_pretrain)
+    parser.set_defaults(handler=lazy_handler("agents.encoders.pretrain_cli:run_pretrain"))
     parser.add_argument("--env", default=defaults.env_id, help="ObjectWorld id whose frames to train on")
     parser.add_argument("--model", choices=list(MODEL_LOSSES), default=defaults.model, help="which losses to use")
     budget = parser.add_mutually_exclusive_group()
@@ -75,7 +75,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     bench.add_argument("--env", default=defaults.env_id, help="ObjectWorld id whose frames to train on")
     bench.add_argument("--extra", default="", help="extra flags passed to every `slotmind pretrain` run, quoted")
     bench.add_argument("--run-dir", default=None, help="output folder (default: runs/pretrain-bench-<time>)")
-    bench.set_defaults(handler=_bench)
+    bench.set_defaults(handler=lazy_handler("agents.encoders.pretrain_bench:run_bench"))
     register_training(subparsers)
     register_analysis(subparsers)
 
@@ -119,7 +119,7 @@ def register_training(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--fps-check", type=int, metavar="STEPS", default=None,
                        help="instead of a run: train STEPS steps on the real VecEnv and on a constant VecEnv of the "
                             "same spaces and print both fps and their ratio (is the env the bottleneck?)")
-    train.set_defaults(handler=_train)
+    train.set_defaults(handler=lazy_handler("agents.training.train_cli:run_train"))
 
     evaluate = subparsers.add_parser(
         "eval", help="evaluate a trained run on named splits (success rate, return, 95%% CIs)",
@@ -133,7 +133,7 @@ def register_training(subparsers: argparse._SubParsersAction) -> None:
                           help="splits: the training distribution and out-of-distribution variants")
     evaluate.add_argument("--episodes", type=int, default=100, help="episodes per split")
     evaluate.add_argument("--quiet", action="store_true", help="no progress output")
-    evaluate.set_defaults(handler=_eval)
+    evaluate.set_defaults(handler=lazy_handler("agents.training.train_cli:run_eval"))
 
 
 def register_analysis(subparsers: argparse._SubParsersAction) -> None:
@@ -153,7 +153,7 @@ def register_analysis(subparsers: argparse._SubParsersAction) -> None:
     compare.add_argument("--out", default=None, help="output folder (default: runs/compare-<time>)")
     compare.add_argument("--smooth", type=int, default=0,
                          help="moving-average window of the curves, in episodes (0: 5%% of the shortest run)")
-    compare.set_defaults(handler=_compare)
+    compare.set_defaults(handler=lazy_handler("agents.training.compare:run_compare"))
 
     watch = subparsers.add_parser(
         "watch", help="watch a trained agent in the pygame viewer (or --record it) with slot masks and V(s)",
@@ -172,40 +172,4 @@ def register_analysis(subparsers: argparse._SubParsersAction) -> None:
     watch.add_argument("--split", default="train", choices=list(VARIANTS),
                        help="the training distribution or an out-of-distribution variant")
     watch.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    watch.set_defaults(handler=_watch)
-
-
-def _compare(args: argparse.Namespace) -> int:
-    from agents.training.compare import run_compare
-
-    return run_compare(args)
-
-
-def _watch(args: argparse.Namespace) -> int:
-    from agents.training.watch import run_watch
-
-    return run_watch(args)
-
-
-def _train(args: argparse.Namespace) -> int:
-    from agents.training.train_cli import run_train
-
-    return run_train(args)
-
-
-def _eval(args: argparse.Namespace) -> int:
-    from agents.training.train_cli import run_eval
-
-    return run_eval(args)
-
-
-def _pretrain(args: argparse.Namespace) -> int:
-    from agents.encoders.pretrain_cli import run_pretrain
-
-    return run_pretrain(args)
-
-
-def _bench(args: argparse.Namespace) -> int:
-    from agents.encoders.pretrain_bench import run_bench
-
-    return run_bench(args)
+    watch.set_defaults(handler=lazy_handler("agents.training.watch:run_watch"))

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+from envs.observation_spaces import observation_space_for
 from envs.observe_kernel import N_FEATURES, observe_objects
 from envs.render_kernel import render_worlds
 from envs.reset_kernel import reset_worlds
@@ -25,13 +26,7 @@ Observation = np.ndarray | dict[str, np.ndarray]
 
 def observation_space(config: WorldConfig) -> spaces.Space:
     """The observation space of one env for ``config.obs_mode``."""
-    rgb = spaces.Box(0, 255, (config.image_size, config.image_size, 3), dtype=np.uint8)
-    objects = spaces.Box(0.0, 1.0, (config.object_rows, N_FEATURES), dtype=np.float32)
-    if config.obs_mode == "rgb":
-        return rgb
-    if config.obs_mode == "objects":
-        return objects
-    return spaces.Dict({"rgb": rgb, "objects": objects})
+    return observation_space_for(config.obs_mode, config.image_size, config.object_rows, N_FEATURES)
 
 
 class BatchedWorld:

@@ -9,9 +9,10 @@ imports ``agents`` or ``reasoning``.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 
 COMMAND_GROUP = "slotmind.commands"
@@ -54,6 +55,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def lazy_handler(target: str) -> Callable[[argparse.Namespace], int]:
+    """A subcommand handler that imports ``"package.module:function"`` only when the command runs,
+    so building the parser stays cheap."""
+
+    def handler(args: argparse.Namespace) -> int:
+        module_name, function_name = target.split(":")
+        return getattr(importlib.import_module(module_name), function_name)(args)
+
+    return handler
 
 
 class UserError(Exception):

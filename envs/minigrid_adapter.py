@@ -55,6 +55,7 @@ from minigrid.core.grid import Grid
 from minigrid.core.world_object import WorldObj
 from minigrid.minigrid_env import MiniGridEnv
 
+from envs.observation_spaces import observation_space_for
 from envs.world_config import MAX_IMAGE_SIZE, MIN_IMAGE_SIZE, OBS_MODES
 
 Observation = np.ndarray | dict[str, np.ndarray]
@@ -245,13 +246,7 @@ class MiniGridAdapter(gym.Wrapper, gym.utils.RecordConstructorArgs):
         self._add_tile(None, None)
 
     def _make_observation_space(self) -> spaces.Space:
-        rgb = spaces.Box(0, 255, (self.image_size, self.image_size, 3), dtype=np.uint8)
-        objects = spaces.Box(0.0, 1.0, (self.max_rows, N_FEATURES), dtype=np.float32)
-        if self.obs_mode == "rgb":
-            return rgb
-        if self.obs_mode == "objects":
-            return objects
-        return spaces.Dict({"rgb": rgb, "objects": objects})
+        return observation_space_for(self.obs_mode, self.image_size, self.max_rows, N_FEATURES)
 
     def reset(self, *, seed: int | None = None,
               options: dict[str, Any] | None = None) -> tuple[Observation, dict[str, Any]]:
