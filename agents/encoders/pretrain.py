@@ -55,14 +55,13 @@ def _learning_rate(config: PretrainConfig, step: int) -> float:
 def _losses(model: SlotAutoencoder, frames: torch.Tensor, config: PretrainConfig, step: int) -> dict[str, torch.Tensor]:
     out = model(frames)
     losses = {"reconstruction": torch.nn.functional.mse_loss(out.reconstruction, out.target)}
-    for name, loss_fn in (("sfs", slot_feature_slot_loss), ("fsf", feature_slot_feature_loss)):
-        weight = ramp_weight(config.loss_weights[name], step, config.cycle_start, config.cycle_ramp)
-        if weight > 0:
-            if name == "sfs":
-                losses[name] = weight * loss_fn(out.slots, out.features, config.cycle_temperature)
-            else:
-                losses[name] = weight * loss_fn(out.slots, out.features, config.cycle_temperature,
-                                                config.target_temperature)
+    sfs_weight, fsf_weight = (ramp_weight(config.loss_weights[name], step, config.cycle_start, config.cycle_ramp)
+                              for name in ("sfs", "fsf"))
+    if sfs_weight > 0:
+        losses["sfs"] = sfs_weight * slot_feature_slot_loss(out.slots, out.features, config.cycle_temperature)
+    if fsf_weight > 0:
+        losses["fsf"] = fsf_weight * feature_slot_feature_loss(out.slots, out.features, config.cycle_temperature,
+                                                               config.target_temperature)
     losses["total"] = sum(losses.values())
     return losses
 
