@@ -7,7 +7,6 @@ region included), ``i + 1`` for object row ``i``, ``capacity + 1`` for the agent
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 from envs.sprites import AGENT_RGB, CIRCLE, GOAL_RGB, PALETTE, SQUARE, shape_contains
@@ -62,8 +61,3 @@ def render_worlds(objects, worlds, cfg_record, which, images, masks, write_masks
         _draw_sprite(
             image, mask, write_masks, world.agent_x, world.agent_y, cfg.agent_size, CIRCLE, AGENT_RGB, n_slots + 1
         )
-
-
-def empty_masks_like(images: np.ndarray) -> np.ndarray:
-    """A (B, 1, 1) placeholder to pass as ``masks`` when no masks are wanted."""
-    return np.zeros((images.shape[0], 1, 1), dtype=np.uint8)
