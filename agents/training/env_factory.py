@@ -30,8 +30,13 @@ def build_vec_env(config: TrainConfig, encoder: SlotEncoder | None, n_envs: int,
     venv = make_vec_env(config.env_id, n_envs, seed=seed, obs_mode=obs_mode,
                         **split_overrides(config.env_id, split))
     venv = VecMonitor(venv, filename=str(monitor_file) if monitor_file else None, info_keywords=("is_success",))
+    return encode_observations(config, venv, encoder)
+
+
+def encode_observations(config: TrainConfig, venv: VecEnv, encoder: SlotEncoder | None) -> VecEnv:
+    """``venv`` as the policy sees it: wrapped to emit slots when the run uses a frozen slot encoder."""
     if config.uses_slots and not config.finetune:
         if encoder is None:
             raise ValueError("a slot encoder is needed to build this env")
-        venv = SlotObservationVecEnv(venv, encoder)
+        return SlotObservationVecEnv(venv, encoder)
     return venv

@@ -14,7 +14,8 @@ import numpy as np
 from gymnasium import spaces
 from stable_baselines3.common.vec_env import VecEnv
 
-from agents.training.env_factory import build_vec_env
+from agents.slot_vec_env import SlotObservationVecEnv
+from agents.training.env_factory import build_vec_env, encode_observations
 from agents.training.policy_factory import make_model
 from agents.training.train_config import TrainConfig
 
@@ -74,9 +75,15 @@ def training_fps(config: TrainConfig, env: VecEnv, timesteps: int, encoder_path:
 
 
 def fps_ratio(config: TrainConfig, encoder: Any, encoder_path: str | None, timesteps: int = 20_000) -> dict[str, float]:
-    """{"real_fps", "constant_fps", "ratio"} for ``config`` (same algorithm, policy and seed on both)."""
+    """{"real_fps", "constant_fps", "ratio"} for ``config`` (same algorithm, policy and seed on both).
+
+    With a frozen slot encoder both envs are wrapped by the same encoder, so the ratio isolates the
+    environment's cost from the (shared) cost of encoding frames into slots.
+    """
     real = build_vec_env(config, encoder, config.n_envs, config.seed)
-    constant = ConstantVecEnv(config.n_envs, real.observation_space, real.action_space)
+    raw = real.venv if isinstance(real, SlotObservationVecEnv) else real
+    constant = encode_observations(config, ConstantVecEnv(config.n_envs, raw.observation_space, raw.action_space),
+                                   encoder)
     try:
         real_fps = training_fps(config, real, timesteps, encoder_path)
         constant_fps = training_fps(config, constant, timesteps, encoder_path)

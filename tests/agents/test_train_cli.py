@@ -162,3 +162,9 @@ def test_fps_check_prints_both_rates(capsys: pytest.CaptureFixture[str]) -> None
     assert main(["train", "--encoder", "objects", "--fps-check", "256", *FAST]) == 0
     out = capsys.readouterr().out
     assert "constant VecEnv fps" in out and "ratio" in out
+
+
+def test_fps_check_with_slots_wraps_both_envs_in_the_encoder(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", "--encoder", "slots", "--fps-check", "128", *FAST]) == 0
+    out = capsys.readouterr().out
+    assert "same frozen slot encoder" in out
