@@ -132,6 +132,9 @@ def register_training(subparsers: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--split", nargs="+", default=["train"], choices=list(VARIANTS),
                           help="splits: the training distribution and out-of-distribution variants")
     evaluate.add_argument("--episodes", type=int, default=100, help="episodes per split")
+    evaluate.add_argument("--stochastic", action="store_true",
+                          help="sample actions from the policy instead of taking the most likely one (recorded in "
+                               "eval.json; `slotmind compare` uses deterministic results only)")
     evaluate.add_argument("--quiet", action="store_true", help="no progress output")
     evaluate.set_defaults(handler=lazy_handler("agents.training.train_cli:run_eval"))
 

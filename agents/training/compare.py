@@ -102,7 +102,7 @@ def _train_result(evaluations: dict[str, Any]) -> dict[str, Any] | None:
         if entry.get("split", "train") == "train":
             return entry
     for entry in reversed(evaluations.get("evaluations") or []):
-        if entry.get("split") == "train":
+        if entry.get("split") == "train" and entry.get("policy", "deterministic") == "deterministic":
             return entry
     history = evaluations.get("history") or []
     return history[-1] if history else None
@@ -138,6 +138,8 @@ def load_summary(run_dir: Path) -> RunSummary:
     result = _train_result(evaluations) or {}
     split_success: dict[str, float] = {}
     for entry in evaluations.get("evaluations") or []:  # in order, so the latest of each split wins
+        if entry.get("policy", "deterministic") != "deterministic":
+            continue
         split_success[entry["split"]] = float(entry["success_rate"])
     steps, returns, successes = read_monitor(run_dir)
     return RunSummary(run_dir=run_dir, env_id=config.env_id, encoder=config.encoder, algo=config.algo,

@@ -30,7 +30,8 @@ def load_run(run_dir: Path) -> tuple[TrainConfig, Any, Any]:
     return config, model, encoder
 
 
-def evaluate_run_dir(run_dir: Path, splits: list[str], episodes: int, progress: bool = True) -> list[dict]:
+def evaluate_run_dir(run_dir: Path, splits: list[str], episodes: int, progress: bool = True,
+                     deterministic: bool = True) -> list[dict]:
     """Evaluate the run on each split; results are appended to ``eval.json`` under "evaluations"."""
     from agents.training.env_factory import split_overrides
     from agents.training.trainer import EVAL_NAME, evaluate_model
@@ -41,7 +42,7 @@ def evaluate_run_dir(run_dir: Path, splits: list[str], episodes: int, progress: 
     config, model, encoder = load_run(run_dir)
     for split in splits:
         split_overrides(config.env_id, split)  # fail before any work on an unknown split
-    results = [evaluate_model(model, config, encoder, split, episodes) for split in splits]
+    results = [evaluate_model(model, config, encoder, split, episodes, deterministic) for split in splits]
     path = run_dir / EVAL_NAME
     data = json.loads(path.read_text()) if path.is_file() else {}
     data.setdefault("evaluations", []).extend(results)

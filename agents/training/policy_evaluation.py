@@ -36,9 +36,10 @@ def run_episodes(model: BaseAlgorithm, env: VecEnv, episodes: int, deterministic
     return np.array(returns), np.array(successes, dtype=bool)
 
 
-def summarize(split: str, returns: np.ndarray, successes: np.ndarray) -> dict[str, Any]:
-    """The eval.json entry for one split."""
+def summarize(split: str, returns: np.ndarray, successes: np.ndarray, deterministic: bool = True) -> dict[str, Any]:
+    """The eval.json entry for one split (``policy`` says whether actions were the argmax or sampled)."""
     mean, low, high = mean_interval(returns)
     success_low, success_high = wilson_interval(int(successes.sum()), len(successes))
     return {"split": split, "episodes": len(returns), "success_rate": float(successes.mean()),
-            "success_ci95": [success_low, success_high], "mean_return": mean, "return_ci95": [low, high]}
+            "success_ci95": [success_low, success_high], "mean_return": mean, "return_ci95": [low, high],
+            "policy": "deterministic" if deterministic else "stochastic"}

@@ -114,6 +114,8 @@ def run_eval(args: argparse.Namespace) -> int:
     from agents.training.evaluate_run import evaluate_run_dir
 
     console = Console()
-    results = evaluate_run_dir(Path(args.run_dir), args.split, args.episodes, progress=not args.quiet)
-    console.print(results_table(f"evaluation of {args.run_dir}", results))
+    results = evaluate_run_dir(Path(args.run_dir), args.split, args.episodes, progress=not args.quiet,
+                               deterministic=not args.stochastic)
+    policy = "sampled" if args.stochastic else "greedy"
+    console.print(results_table(f"evaluation of {args.run_dir} ({policy} actions)", results))
     return 0

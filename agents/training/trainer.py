@@ -81,14 +81,15 @@ def resolve_encoder(config: TrainConfig, run_dir: Path,
 
 
 def evaluate_model(model: Any, config: TrainConfig, encoder: SlotEncoder | None, split: str,
-                   episodes: int) -> dict[str, Any]:
-    """Success rate and mean return of ``model`` (deterministic) on ``split`` over ``episodes`` episodes."""
+                   episodes: int, deterministic: bool = True) -> dict[str, Any]:
+    """Success rate and mean return of ``model`` on ``split`` over ``episodes`` episodes (greedy actions
+    unless ``deterministic`` is False, then sampled from the policy)."""
     env = build_vec_env(config, encoder, min(episodes, 16), config.seed + EVAL_SEED_OFFSET, split)
     try:
-        returns, successes = run_episodes(model, env, episodes)
+        returns, successes = run_episodes(model, env, episodes, deterministic)
     finally:
         env.close()
-    return summarize(split, returns, successes)
+    return summarize(split, returns, successes, deterministic)
 
 
 def _monitor_file(run_dir: Path) -> Path:

@@ -131,6 +131,10 @@ def test_eval_appends_splits(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     evaluations = json.loads((run_dir / "eval.json").read_text())["evaluations"]
     assert [e["split"] for e in evaluations] == ["train", "unseen-colors"]
     assert all(e["episodes"] == 6 and 0 <= e["success_rate"] <= 1 for e in evaluations)
+    assert main(["eval", str(run_dir), "--episodes", "4", "--stochastic", "--quiet"]) == 0
+    assert "sampled" in capsys.readouterr().out
+    latest = json.loads((run_dir / "eval.json").read_text())["evaluations"][-1]
+    assert latest["policy"] == "stochastic" and evaluations[0]["policy"] == "deterministic"
 
 
 def test_extractor_shapes(tiny_encoder: Path) -> None:
