@@ -197,11 +197,14 @@ class TransitionParser(nn.Module):
         return self.tree_log_probs([(symbols, heads)])[0]
 
     @torch.no_grad()
-    def parse_batch(self, batch: Sequence[Sequence[int]]) -> list[tuple[int, ...]]:
-        """Greedy parses of many inputs, one network call per transition step for all unfinished inputs.
+    def parse_batch(self, batch: Sequence[Sequence[int]], generator: torch.Generator | None = None
+                    ) -> list[tuple[int, ...]]:
+        """Parses of many inputs, one network call per transition step for all unfinished inputs.
 
         Args:
             batch: B symbol sequences, each (n_b,) with n_b >= 1.
+            generator: when given, every action is sampled from the parser's distribution with it
+                (exploration during learning); greedy (most likely action) when None.
 
         Returns:
             B head tuples (n_b,), -1 for the root; always valid projective trees.
@@ -210,7 +213,9 @@ class TransitionParser(nn.Module):
         configs = [initial(len(symbols)) for symbols in inputs]
         running = [number for number, config in enumerate(configs) if not is_final(config)]
         while running:
-            choices = self._masked_logits([(configs[number], inputs[number]) for number in running]).argmax(dim=-1)
+            logits = self._masked_logits([(configs[number], inputs[number]) for number in running])
+            choices = (logits.argmax(dim=-1) if generator is None else
+                       torch.multinomial(logits.softmax(dim=-1), 1, generator=generator)[:, 0])
             for number, action in zip(running, choices.tolist(), strict=True):
                 configs[number] = apply(configs[number], action)
             running = [number for number in running if not is_final(configs[number])]

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from reasoning.seq2seq.interface import Seq2SeqModel
 from reasoning.seq2seq.staging import staged_folder
 
-BUILTIN_MODULES: tuple[str, ...] = ("reasoning.seq2seq.gru", "reasoning.seq2seq.transformer")
+BUILTIN_MODULES: tuple[str, ...] = ("reasoning.seq2seq.gru", "reasoning.seq2seq.transformer", "reasoning.nsr.model")
 ENTRY_POINT_GROUP = "slotmind.seq2seq_models"
 MODEL_FILE = "model.json"
 

@@ -1,0 +1,208 @@
+"""The Neural-Symbolic Recursive Machine as a model of the common interface (registered as ``nsr``).
+
+``fit`` runs deduction-abduction (:mod:`reasoning.nsr.learner`) with a length curriculum: rounds
+draw a batch from the training examples up to the current input length, explain them, train
+perception and parser, and re-induce programs; the length grows when the current pool is solved
+(by deduction alone) to ``stage_accuracy``, or after ``rounds_per_stage`` rounds. Validation
+(exact match by deduction) keeps the best state and stops early as the other models do.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from reasoning.nsr.dsl import Function
+from reasoning.nsr.learner import KEY_STRIDE, Learner, LearnerConfig
+from reasoning.nsr.semantics import Semantics, format_semantics
+from reasoning.nsr.value_domain import ValueDomain
+from reasoning.seq2seq.interface import FitProgress, FitReport, ProgressCallback, Seq2SeqModel, TrainBudget
+from reasoning.seq2seq.registry import register_model
+from reasoning.tasks.example import Example
+
+STATE_FILE = "nsr.json"
+WEIGHTS_FILE = "nsr.pt"
+
+
+@dataclass(frozen=True)
+class NSRConfig(LearnerConfig):
+    """Learning knobs (:class:`LearnerConfig`) plus the schedule of :meth:`NSRModel.fit`.
+
+    Attributes:
+        n_symbols: abstract symbols; 0 means one per input token of the training data.
+        batch_size: examples explained per round.
+        rounds_per_stage: the most rounds spent on one curriculum length.
+        stage_accuracy: deduction accuracy on the current pool that moves the curriculum on.
+        validate_every: rounds between validation checks once the curriculum is complete.
+    """
+
+    n_symbols: int = 0
+    batch_size: int = 32
+    rounds_per_stage: int = 20
+    stage_accuracy: float = 0.95
+    validate_every: int = 5
+
+
+def _function_json(function: Function) -> dict[str, Any]:
+    return {"name": function.name, "program": function.program.tolist(), "arg_types": list(function.arg_types),
+            "return_type": function.return_type}
+
+
+def _function_of(data: dict[str, Any]) -> Function:
+    return Function(data["name"], np.array(data["program"], dtype=np.int64), tuple(data["arg_types"]),
+                    data["return_type"])
+
+
+@register_model("nsr")
+class NSRModel(Seq2SeqModel):
+    """NSR: perception (token -> symbol), a transition parser, and one induced program per (symbol, arity)."""
+
+    def __init__(self, **config: Any) -> None:
+        known = {f.name for f in fields(NSRConfig)}
+        unknown = sorted(set(config) - known)
+        if unknown:
+            raise ValueError(f"unknown nsr hyperparameters {unknown}; known: {', '.join(sorted(known))}")
+        self._config = NSRConfig(**config)
+        self.tokens: tuple[str, ...] = ()
+        self.learner: Learner | None = None
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return asdict(self._config)
+
+    def _token_ids(self, source: Sequence[str]) -> list[int] | None:
+        index = {token: i for i, token in enumerate(self.tokens)}
+        ids = [index.get(token) for token in source]
+        return None if None in ids else ids
+
+    def _items(self, examples: Sequence[Example], domain: ValueDomain) -> list[tuple[int, tuple[str, ...], list[int],
+                                                                                   Any]]:
+        items = []
+        for number, example in enumerate(examples):
+            ids, target = self._token_ids(example.source), domain.value_of(example.target)
+            if ids is not None and target is not None and example.source:
+                items.append((number, tuple(example.source), ids, target))
+        return items
+
+    def fit(self, train: Sequence[Example], valid: Sequence[Example], budget: TrainBudget, seed: int = 0,
+            progress: ProgressCallback | None = None) -> FitReport:
+        start = time.perf_counter()
+        config = self._config
+        self.tokens = tuple(sorted({token for example in train for token in example.source}))
+        domain = ValueDomain.of_targets([example.target for example in train])
+        n_symbols = config.n_symbols or len(self.tokens)
+        self.learner = Learner(len(self.tokens), n_symbols, domain, config, seed)
+        items = self._items(train, domain)
+        if not items:
+            raise ValueError("no training example can be used (empty inputs, or targets the domain cannot write)")
+        lengths = sorted({len(item[1]) for item in items})
+        rng = random.Random(seed)
+        stage, rounds_in_stage, rounds, best_valid, best_state, bad_checks = 0, 0, 0, -1.0, None, 0
+        history: list[dict[str, float]] = []
+        stop_reason = "time-budget"
+        while time.perf_counter() - start < budget.minutes * 60:
+            pool = [item for item in items if len(item[1]) <= lengths[stage]]
+            explained = self.learner.learn_batch(rng.sample(pool, min(config.batch_size, len(pool))))
+            self.learner.induce()
+            rounds += 1
+            rounds_in_stage += 1
+            unexplained = 1.0 - explained / min(config.batch_size, len(pool))
+            if stage < len(lengths) - 1:
+                probe = rng.sample(pool, min(200, len(pool)))
+                if self._accuracy(probe) >= config.stage_accuracy or rounds_in_stage >= config.rounds_per_stage:
+                    stage, rounds_in_stage = stage + 1, 0
+                if progress:
+                    progress(FitProgress(stage + 1, rounds, time.perf_counter() - start, unexplained))
+                continue
+            if rounds_in_stage % config.validate_every:
+                continue
+            accuracy = self._accuracy(self._items(valid, domain)) if valid else self._accuracy(
+                rng.sample(pool, min(200, len(pool))))
+            history.append({"step": rounds, "epoch": stage + 1, "elapsed_s": time.perf_counter() - start,
+                            "loss": unexplained, "valid_accuracy": accuracy})
+            if accuracy > best_valid:
+                best_valid, best_state, bad_checks = accuracy, copy.deepcopy(self.learner), 0
+            else:
+                bad_checks += 1
+            if progress:
+                progress(FitProgress(stage + 1, rounds, time.perf_counter() - start, unexplained, accuracy, best_valid))
+            if accuracy >= 1.0:
+                stop_reason = "perfect-validation"
+                break
+            if bad_checks >= budget.patience:
+                stop_reason = "early-stopping"
+                break
+        if best_state is not None:
+            self.learner = best_state
+        return FitReport(epochs=stage + 1, steps=rounds, train_seconds=time.perf_counter() - start,
+                         best_valid_accuracy=max(best_valid, 0.0), stop_reason=stop_reason, history=history)
+
+    def _accuracy(self, items: Sequence[tuple[int, tuple[str, ...], list[int], Any]]) -> float:
+        if not items:
+            return 0.0
+        assert self.learner is not None
+        predictions = self.learner.predict([item[1] for item in items], [item[2] for item in items])
+        return sum(p == item[3] for p, item in zip(predictions, items, strict=True)) / len(items)
+
+    def predict(self, sources: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
+        """Predicted target tokens per source; an empty tuple (no answer) for inputs with unseen tokens."""
+        if self.learner is None:
+            raise ValueError("this nsr model is not trained; call fit (or load a saved one) first")
+        outputs: list[tuple[str, ...]] = [() for _ in sources]
+        known = [(number, tuple(source), ids) for number, source in enumerate(sources)
+                 if source and (ids := self._token_ids(source)) is not None]
+        if known:
+            values = self.learner.predict([source for _, source, _ in known], [ids for _, _, ids in known])
+            for (number, _, _), value in zip(known, values, strict=True):
+                outputs[number] = self.learner.domain.tokens_of(value)
+        return outputs
+
+    def describe(self) -> str:
+        """The induced program of every (symbol, arity) in use, named by the tokens perceived as that symbol."""
+        if self.learner is None:
+            return "(untrained)"
+        symbols, _ = self.learner.perceive(range(len(self.tokens)))
+        readers: dict[int, list[str]] = {}
+        for token, symbol in zip(self.tokens, symbols, strict=True):
+            readers.setdefault(symbol, []).append(token)
+        names = [f"{'|'.join(readers.get(key // KEY_STRIDE, [f's{key // KEY_STRIDE}']))}/{key % KEY_STRIDE}"
+                 for key in range(self.learner.semantics.n_symbols)]
+        lines = format_semantics(self.learner.semantics, names, list(self.learner.domain.output_tokens) or None)
+        return "\n".join(line for line in lines.splitlines() if not line.endswith("= ?"))
+
+    def save(self, folder: Path) -> None:
+        if self.learner is None:
+            raise ValueError("this nsr model is not trained; nothing to save")
+        semantics = self.learner.semantics
+        state = {"config": self.config, "tokens": list(self.tokens),
+                 "output_tokens": list(self.learner.domain.output_tokens), "n_symbols": self.learner.n_symbols,
+                 "functions": [None if f is None else _function_json(f) for f in semantics.functions],
+                 "library": [_function_json(f) for f in semantics.library]}
+        (folder / STATE_FILE).write_text(json.dumps(state) + "\n", encoding="utf-8")
+        torch.save({"perception": self.learner.perception.state_dict(), "parser": self.learner.parser.state_dict()},
+                   folder / WEIGHTS_FILE)
+        (folder / "programs.txt").write_text(self.describe() + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> NSRModel:
+        state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+        model = cls(**state["config"])
+        model.tokens = tuple(state["tokens"])
+        domain = ValueDomain(tuple(state["output_tokens"]))
+        model.learner = Learner(len(model.tokens), state["n_symbols"], domain, model._config, seed=0)
+        weights = torch.load(folder / WEIGHTS_FILE, weights_only=True)
+        model.learner.perception.load_state_dict(weights["perception"])
+        model.learner.parser.load_state_dict(weights["parser"])
+        model.learner.semantics = Semantics(
+            tuple(None if f is None else _function_of(f) for f in state["functions"]),
+            tuple(_function_of(f) for f in state["library"]))
+        return model
