@@ -49,6 +49,7 @@ class LearnerConfig:
         induce_seconds: program induction's time budget per semantic key and search.
         train_steps: optimiser steps of perception and parser after each batch.
         lr: learning rate of perception and parser.
+        keep_fraction: a program matching at least this share of its key's examples is kept without a search.
     """
 
     parse_samples: int = 6
@@ -56,9 +57,10 @@ class LearnerConfig:
     max_expansions: int = 300
     parser_weight: float = 0.1
     max_program_size: int = 8
-    induce_seconds: float = 1.0
+    induce_seconds: float = 0.5
     train_steps: int = 10
     lr: float = 1e-2
+    keep_fraction: float = 0.8
 
 
 def semantic_key(symbol: int, n_children: int) -> int:
@@ -89,6 +91,7 @@ class Learner:
         self.parser = TransitionParser(n_symbols)
         self.semantics = Semantics.from_functions({}, n_symbols=n_symbols * KEY_STRIDE)
         self.explained: dict[int, tuple[SymbolTree, tuple[int, ...]]] = {}
+        self._induced_from: dict[int, set] = {}  # semantic key -> the examples of its last induction
         self._optimizer = torch.optim.Adam(self.parser.parameters(), lr=config.lr)
         self._generator = torch.Generator().manual_seed(seed)
         self._rng = random.Random(seed)
@@ -189,11 +192,26 @@ class Learner:
             loss.backward()
             self._optimizer.step()
 
+    def _mostly_explained(self, key: int, examples: Sequence[tuple[tuple[Value, ...], Value]]) -> bool:
+        # Some kept trees are wrong explanations; a program that fits nearly all examples is kept as is.
+        outputs = self.semantics.apply_many(key, [args for args, _ in examples])
+        agree = sum(out == value for out, (_, value) in zip(outputs, examples, strict=True))
+        return agree >= self.config.keep_fraction * len(examples)
+
     def induce(self) -> dict[int, SymbolReport]:
-        """Re-induce the programs of every semantic key from the node values of the explained trees."""
+        """Re-induce the programs of the semantic keys whose examples changed since their last induction.
+
+        Examples come from the node values of the explained trees; a key whose examples are unchanged
+        keeps its program without a new search (searches are the expensive part of a round).
+        """
         keyed = [self.keyed(tree) for tree, _ in self.explained.values()]
         examples = collect_examples([tree for tree in keyed if tree is not None])
+        changed = {key: found for key, found in examples.items()
+                   if self._induced_from.get(key) != set(found) and not self._mostly_explained(key, found)}
+        if not changed:
+            return {}
         self.semantics, report = induce_semantics(
-            examples, self.domain.primitives, self.config.max_program_size, self.config.induce_seconds,
+            changed, self.domain.primitives, self.config.max_program_size, self.config.induce_seconds,
             previous=self.semantics, n_symbols=self.n_symbols * KEY_STRIDE)
+        self._induced_from.update({key: set(found) for key, found in changed.items()})
         return report
