@@ -286,6 +286,8 @@ def _train(args: argparse.Namespace) -> int:
         table.add_row(f"  subset {name}, {n:,} examples", _percent(accuracy))
     table.add_row("seconds: data / fit / test", " / ".join(f"{result.seconds[k]:.1f}" for k in ("data", "fit", "test")))
     console.print(table)
+    if result.description:
+        console.print(f"what {args.model} learned:\n{result.description}", markup=False, highlight=False)
     print(result.run_dir)
     return 0
 

@@ -109,7 +109,7 @@ class NSRModel(Seq2SeqModel):
         stage, rounds_in_stage, rounds, best_valid, best_state, bad_checks = 0, 0, 0, -1.0, None, 0
         history: list[dict[str, float]] = []
         stop_reason = "time-budget"
-        while time.perf_counter() - start < budget.minutes * 60:
+        while rounds == 0 or time.perf_counter() - start < budget.minutes * 60:  # at least one round
             pool = [item for item in items if len(item[1]) <= lengths[stage]]
             explained = self.learner.learn_batch(rng.sample(pool, min(config.batch_size, len(pool))))
             self.learner.induce()

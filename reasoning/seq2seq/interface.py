@@ -118,6 +118,10 @@ class Seq2SeqModel(abc.ABC):
     def predict(self, sources: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
         """The predicted target tokens of each of N sources (list of N tuples)."""
 
+    def describe(self) -> str:
+        """What the trained model learned, for people to read (NSR: each symbol's program); "" when nothing."""
+        return ""
+
     @abc.abstractmethod
     def save(self, folder: Path) -> None:
         """Write everything :meth:`load` needs into the existing, empty ``folder``."""

@@ -89,12 +89,14 @@ class RunResult:
         fit: the model's fit report.
         test: the score on the split's test part.
         seconds: wall-clock seconds by phase (``data``, ``fit``, ``test``, ``total``).
+        description: what the model learned in readable form (:meth:`Seq2SeqModel.describe`), maybe "".
     """
 
     run_dir: Path
     fit: FitReport
     test: Score
     seconds: dict[str, float]
+    description: str = ""
 
 
 def _final_dir(spec: TrainSpec, run_dir: str | os.PathLike[str] | None) -> Path:
@@ -148,7 +150,7 @@ def train_run(spec: TrainSpec, run_dir: str | os.PathLike[str] | None = None,
                "test": test.to_json(), "seconds": seconds, "evaluations": []}
     final = _final_dir(spec, run_dir)
     _write_run(final, model, config, metrics)
-    return RunResult(final, report, test, seconds)
+    return RunResult(final, report, test, seconds, model.describe())
 
 
 def _write_run(final: Path, model: Seq2SeqModel, config: dict[str, Any], metrics: dict[str, Any]) -> None:

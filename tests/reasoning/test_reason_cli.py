@@ -174,3 +174,12 @@ def test_pcfg_data_train_and_eval_on_a_src_tgt_pair(pcfg_dir: Path, tmp_path: Pa
     (tmp_path / "mine.tgt").write_text("B2 A1\n")
     assert main(["reason", "eval", str(run_dir), "--data", str(tmp_path / "mine.src")]) == 2
     assert "2 lines in" in capsys.readouterr().err
+
+
+def test_train_nsr_prints_what_it_learned(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_dir = tmp_path / "nsr"
+    assert main(["reason", "train", "nsr", "--task", "scan", "--split", "simple", "--minutes", "0.05", "--threads", "1",
+                 "--set", "rounds_per_stage=2", "--run-dir", str(run_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "what nsr learned:" in out and "() = const_I_" in out
+    assert (run_dir / "checkpoint" / "programs.txt").read_text().strip()
