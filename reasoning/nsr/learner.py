@@ -104,7 +104,7 @@ class Learner:
         with torch.no_grad():
             table = self.perception.logits.weight
             for token in range(table.shape[0]):
-                table[token, order[token % self.n_symbols]] = 2.0
+                table[token, order[token % self.n_symbols]] = 6.0
 
     def perceive(self, token_ids: Sequence[int]) -> tuple[tuple[int, ...], np.ndarray]:
         """The most likely symbol of each token (n,) and the log-probabilities (n, n_symbols)."""
