@@ -1,9 +1,10 @@
 """Model names -> classes implementing :class:`~reasoning.seq2seq.interface.Seq2SeqModel`.
 
 Built-in models register themselves when their module is imported (the modules in
-:data:`BUILTIN_MODULES`). Models of other packages register by decorating their class with
-:func:`register_model` and declaring the module in the ``slotmind.seq2seq_models`` entry-point
-group (``name = "package.module"``); either way they appear in ``slotmind reason train|bench``.
+:data:`BUILTIN_MODELS`, imported when the model is first asked for). Models of other packages
+register by decorating their class with :func:`register_model` and declaring the module in the
+``slotmind.seq2seq_models`` entry-point group (``name = "package.module"``); either way they
+appear in ``slotmind reason train|bench``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from typing import Any, TypeVar
 from reasoning.seq2seq.interface import Seq2SeqModel
 from reasoning.seq2seq.staging import staged_folder
 
-BUILTIN_MODULES: tuple[str, ...] = ("reasoning.seq2seq.gru", "reasoning.seq2seq.transformer", "reasoning.nsr.model")
+# Built-in model name -> the module that registers it (imported only when that model is asked for).
+BUILTIN_MODELS: dict[str, str] = {"gru": "reasoning.seq2seq.gru", "transformer": "reasoning.seq2seq.transformer",
+                                  "nsr": "reasoning.nsr.model"}
 ENTRY_POINT_GROUP = "slotmind.seq2seq_models"
 MODEL_FILE = "model.json"
 
@@ -45,8 +48,12 @@ def register_model(name: str) -> Callable[[ModelClass], ModelClass]:
     return decorate
 
 
-def _import_models() -> None:
-    for module in BUILTIN_MODULES:
+def _import_models(name: str | None = None) -> None:
+    """Import the module of built-in model ``name`` only, or of every model when ``name`` is None or not built in."""
+    if name in BUILTIN_MODELS:
+        importlib.import_module(BUILTIN_MODELS[name])
+        return
+    for module in BUILTIN_MODELS.values():
         importlib.import_module(module)
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         entry.load()
@@ -64,7 +71,7 @@ def model_class(name: str) -> type[Seq2SeqModel]:
     Raises:
         ValueError: no such model (the message lists the known ones).
     """
-    _import_models()
+    _import_models(name)
     if name not in _MODELS:
         raise ValueError(f"unknown model {name!r}; choose one of {', '.join(sorted(_MODELS))}")
     return _MODELS[name]
