@@ -139,8 +139,9 @@ class Learner:
         """The best abduced tree (unkeyed symbols, all values set) whose root yields ``target``; None if none."""
         symbols, log_probs = self.perceive(token_ids)
         candidates = {self.parser.parse(symbols)}
-        for _ in range(self.config.parse_samples):
-            candidates.add(self.parser.parse_batch([symbols], generator=self._generator)[0])
+        if self.config.parse_samples:
+            candidates.update(self.parser.parse_batch([symbols] * self.config.parse_samples,
+                                                      generator=self._generator))
         candidates_sorted = sorted(candidates)
         with torch.no_grad():
             parse_log_probs = self.parser.tree_log_probs([(symbols, heads) for heads in candidates_sorted]).tolist()

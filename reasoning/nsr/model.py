@@ -73,15 +73,19 @@ class NSRModel(Seq2SeqModel):
             raise ValueError(f"unknown nsr hyperparameters {unknown}; known: {', '.join(sorted(known))}")
         self._config = NSRConfig(**config)
         self.tokens: tuple[str, ...] = ()
+        self._token_index: dict[str, int] = {}
         self.learner: Learner | None = None
 
     @property
     def config(self) -> dict[str, Any]:
         return asdict(self._config)
 
+    def _set_tokens(self, tokens: Sequence[str]) -> None:
+        self.tokens = tuple(tokens)
+        self._token_index = {token: i for i, token in enumerate(self.tokens)}
+
     def _token_ids(self, source: Sequence[str]) -> list[int] | None:
-        index = {token: i for i, token in enumerate(self.tokens)}
-        ids = [index.get(token) for token in source]
+        ids = [self._token_index.get(token) for token in source]
         return None if None in ids else ids
 
     def _items(self, examples: Sequence[Example], domain: ValueDomain) -> list[tuple[int, tuple[str, ...], list[int],
@@ -97,7 +101,7 @@ class NSRModel(Seq2SeqModel):
             progress: ProgressCallback | None = None) -> FitReport:
         start = time.perf_counter()
         config = self._config
-        self.tokens = tuple(sorted({token for example in train for token in example.source}))
+        self._set_tokens(sorted({token for example in train for token in example.source}))
         domain = ValueDomain.of_targets([example.target for example in train])
         n_symbols = config.n_symbols or len(self.tokens)
         self.learner = Learner(len(self.tokens), n_symbols, domain, config, seed)
@@ -196,7 +200,7 @@ class NSRModel(Seq2SeqModel):
     def load(cls, folder: Path) -> NSRModel:
         state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
         model = cls(**state["config"])
-        model.tokens = tuple(state["tokens"])
+        model._set_tokens(state["tokens"])
         domain = ValueDomain(tuple(state["output_tokens"]))
         model.learner = Learner(len(model.tokens), state["n_symbols"], domain, model._config, seed=0)
         weights = torch.load(folder / WEIGHTS_FILE, weights_only=True)
