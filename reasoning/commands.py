@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from envs.command_line import HelpFormatter, UserError
+from reasoning.family_routing import RoutingParser, families_epilog, routed
 
 FORMATS_HELP = ("File formats: scan 'IN: <command> OUT: <actions>' lines; pcfg a .src file of programs with its "
                 ".tgt beside it; hint JSON Lines records {source, target, tree, values, subset}.")
@@ -27,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "trained run on any data file, and benchmark models against published numbers.",
         formatter_class=HelpFormatter)
     group.set_defaults(group_parser=group)
-    actions = group.add_subparsers(title="actions", dest="action", metavar="ACTION")
+    actions = group.add_subparsers(title="actions", dest="action", metavar="ACTION", parser_class=RoutingParser)
     _register_data(actions)
     _register_train(actions)
     _register_eval(actions)
@@ -76,7 +77,8 @@ def _register_train(actions: argparse._SubParsersAction) -> None:
                     "exact-match accuracy over a seeded hold-out of the training data, then score it (greedy "
                     "decoding) on the split's test part. Writes config.yaml, checkpoint/ and metrics.json to "
                     "the run folder and prints its path last.",
-        formatter_class=HelpFormatter)
+        epilog=families_epilog("train"), formatter_class=HelpFormatter)
+    routed(train, "train")
     train.add_argument("model", metavar="MODEL", help="a registered model (see `slotmind reason models`)")
     train.add_argument("--task", default="scan", help="the task: scan, pcfg or hint")
     train.add_argument("--split", default=None, help=SPLIT_HELP)
@@ -111,7 +113,8 @@ def _register_bench(actions: argparse._SubParsersAction) -> None:
                     "published numbers of ../shared/docs/BENCHMARKS.md, writes bench.json and bench.csv (and "
                     "one run folder per cell under runs/) to the bench folder and prints its path last. "
                     "A run takes about --minutes plus its test decoding.",
-        formatter_class=HelpFormatter)
+        epilog=families_epilog("bench"), formatter_class=HelpFormatter)
+    routed(bench, "bench")
     bench.add_argument("--task", default="scan", help="the task: scan, pcfg or hint")
     bench.add_argument("--models", default="gru,transformer", help="comma-separated registered models")
     bench.add_argument("--splits", default=None,
