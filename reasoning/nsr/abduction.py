@@ -186,8 +186,10 @@ class _Search:
         costs: AbductionCosts,
         limits: EvalLimits | None,
         max_changes: int,
+        penalties: Sequence[float] | None = None,
     ) -> None:
         self.semantics = semantics
+        self.penalties = penalties
         self.deduced = deduced
         self.log_probs = log_probs
         self.ints = ints
@@ -277,7 +279,11 @@ class _Search:
             else:
                 constant = function is not None and not function.arg_types
                 step = self.costs.semantic_constant if constant else self.costs.semantic
-                found.append((step, revision.then(Change(SEMANTIC, node, self.output(symbol, node), desired), None)))
+                if self.penalties is not None:
+                    step += self.penalties[symbol]
+                if math.isfinite(step):
+                    change = Change(SEMANTIC, node, self.output(symbol, node), desired)
+                    found.append((step, revision.then(change, None)))
         return found
 
 
@@ -292,6 +298,7 @@ def abduce(
     candidate_ints: Iterable[int] = range(0, 101),
     costs: AbductionCosts | None = None,
     limits: EvalLimits | None = None,
+    semantic_penalties: Sequence[float] | None = None,
 ) -> AbductionResult:
     """The cheapest revision of ``tree`` whose root value is ``target`` (module docstring).
 
@@ -307,6 +314,8 @@ def abduce(
             sequence children try every contiguous piece of the desired sequence, the empty one included.
         costs: the cost of each kind of change; :class:`AbductionCosts` defaults when None.
         limits: evaluation bounds of the programs; defaults when None.
+        semantic_penalties: (n_symbols,) extra cost of a (c) change on each symbol (inf: never),
+            e.g. for meanings whose examples contradicted each other before; none when None.
 
     Returns:
         an :class:`AbductionResult`; the unchanged tree with cost 0 when it already yields ``target``.
@@ -325,7 +334,8 @@ def abduce(
         return AbductionResult(tree.with_values(deduced), (), 0.0, True, False, 0)
 
     search = _Search(
-        tree, semantics, deduced, log_probs, _check_ints(candidate_ints), costs or AbductionCosts(), limits, max_changes
+        tree, semantics, deduced, log_probs, _check_ints(candidate_ints), costs or AbductionCosts(), limits,
+        max_changes, semantic_penalties,
     )
     start = _Revision(tree.symbols, (root, goal_value), ((root, goal_value),), (), 0, False)
     # (cost, minus the depth of the goal, order made, revision): deeper first among equal costs.

@@ -1,20 +1,34 @@
 """NSR learning by deduction-abduction: perception, parser and semantics improved from abduced trees.
 
 For a training pair (input tokens, target) the learner *deduces* (perceive each token as a symbol,
-parse the symbols, evaluate each node's program bottom-up); when the root's value is wrong it
-*abduces* the most likely nearby tree that yields the target (:func:`~reasoning.nsr.abduction.abduce`)
-over several candidate parses (the greedy one and samples from the parser), and keeps the best
-explanation of that example. Perception and parser are trained on the kept trees' symbols and arcs;
-programs are re-induced from the kept trees' node values now and then.
+parse the symbols, evaluate each node's program bottom-up) over a few candidate parses: the
+parser's greedy one and samples from it, and for short inputs every projective tree. When no
+candidate yields the target it *abduces* (:func:`~reasoning.nsr.abduction.abduce`) the cheapest
+nearby tree that does, over the candidates, and keeps that explanation of the example. Perception
+and parser are trained on the kept trees' symbols and arcs; programs are re-induced from the kept
+trees' node values after every batch.
 
 A node's meaning is looked up by its symbol *and its number of children* (a "semantic key"), so the
 model is not told any symbol's arity: "left" with one child (``walk left``) and without (``walk
-around left``) may mean different things, and which trees make sense is learned.
+around left``) may mean different things, and which trees make sense is learned. Three rules keep
+the search honest while meanings are being found:
+
+* a meaning whose examples contradict each other (no program of the size budget fits them all) is
+  *retracted*: its program and every kept tree that used it are dropped, and further semantic
+  changes on it cost more (``conflict_penalty`` each time), so the examples look for other trees;
+* a leaf whose meaning is unknown below a node whose meaning is unknown (``opposite`` and ``left``
+  in the first ``walk opposite left``) gets a guessed constant: the piece of the targets shared by
+  the most training inputs holding its symbol, at the cost of a semantic change;
+* the parser reads a symbol it has never seen inside a longer input as the most common symbol it has
+  seen whose meanings take the same numbers of children (its learned syntactic category), so a
+  primitive seen only alone (``jump`` in SCAN's add-jump split) is parsed like the others.
 """
 
 from __future__ import annotations
 
+import math
 import random
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,18 +36,23 @@ import numpy as np
 import torch
 
 from reasoning.nsr.abduction import abduce
-from reasoning.nsr.dsl import MAX_ARITY
+from reasoning.nsr.dsl import CONCAT, CONST, EMPTY, MAX_ARITY, SEQ, Function, encode_node
 from reasoning.nsr.parser import TransitionParser
 from reasoning.nsr.perception import TokenPerception, fit_perception
 from reasoning.nsr.program_eval import Value
-from reasoning.nsr.semantics import Semantics, SymbolReport, collect_examples, deduce, induce_semantics
+from reasoning.nsr.semantics import Semantics, SymbolReport, collect_examples, induce_semantics, post_order
 from reasoning.nsr.symbol_tree import SymbolTree
+from reasoning.nsr.tree_enumeration import projective_trees
 from reasoning.nsr.value_domain import ValueDomain
 
 KEY_STRIDE = MAX_ARITY + 1
 # Log-probability given to a semantic key whose arity does not match the node (finite, so that
 # abduction's cost arithmetic stays finite, and large, so that such a change is never preferred).
 _IMPOSSIBLE = -30.0
+# Guessed constants are pieces of targets of at most this many tokens.
+_MAX_GUESS_TOKENS = 2
+
+Item = tuple[int, tuple[str, ...], Sequence[int], Value]  # (example index, tokens, token ids, target)
 
 
 @dataclass(frozen=True)
@@ -42,30 +61,57 @@ class LearnerConfig:
 
     Attributes:
         parse_samples: parses sampled from the parser per example, besides the greedy one.
+        enumerate_up_to: inputs of at most this many tokens try every projective tree (at most 6).
+        abduce_up_to: inputs longer than this are explained by deduction only (their trees train the
+            parser; their semantic changes would mostly be the parser's mistakes).
         max_changes: the most symbol/meaning changes abduction may make in one tree.
         max_expansions: abduction's search budget per candidate parse.
         parser_weight: how much the parser's log-probability of a tree counts against abduction cost.
+        guess_cost: the cost of one guessed leaf constant found in the targets of every input holding
+            its symbol; a guess shared by a fraction f of them costs ``guess_cost * (2 - f)``.
+        revise_cost: the extra cost of a semantic change on a key that has a program (revising a
+            meaning), over one on a key without (a new meaning).
+        conflict_penalty: added to the cost of semantic changes on a key each time it is retracted.
         max_program_size: program induction's size budget (nodes).
         induce_seconds: program induction's time budget per semantic key and search.
         train_steps: optimiser steps of perception and parser after each batch.
         lr: learning rate of perception and parser.
-        keep_fraction: a program matching at least this share of its key's examples is kept without a search.
+        symbol_changes: whether abduction may change what perception saw (off: each token keeps the
+            symbol perception gives it, which for token input is its own).
     """
 
     parse_samples: int = 6
+    enumerate_up_to: int = 5
+    abduce_up_to: int = 5
     max_changes: int = 2
     max_expansions: int = 300
     parser_weight: float = 0.1
+    guess_cost: float = 8.0
+    revise_cost: float = 8.0
+    conflict_penalty: float = 16.0
     max_program_size: int = 8
     induce_seconds: float = 0.5
     train_steps: int = 10
     lr: float = 1e-2
-    keep_fraction: float = 0.8
+    symbol_changes: bool = False
 
 
 def semantic_key(symbol: int, n_children: int) -> int:
     """The index of a (symbol, number of children) pair among a semantics' functions."""
     return symbol * KEY_STRIDE + n_children
+
+
+def constant_function(value: tuple[int, ...], name: str) -> Function:
+    """A function of no arguments returning the token sequence ``value`` (m,)."""
+    if not value:
+        return Function(name, np.array([encode_node(EMPTY)], dtype=np.int64), (), SEQ)
+    # concat(const_a, concat(const_b, const_c)): the constants interleave with the concats in prefix order.
+    codes = []
+    for i, token in enumerate(value):
+        if i < len(value) - 1:
+            codes.append(encode_node(CONCAT))
+        codes.append(encode_node(CONST, token))
+    return Function(name, np.array(codes, dtype=np.int64), (), SEQ)
 
 
 class Learner:
@@ -90,8 +136,13 @@ class Learner:
         self._break_symmetry(seed)
         self.parser = TransitionParser(n_symbols)
         self.semantics = Semantics.from_functions({}, n_symbols=n_symbols * KEY_STRIDE)
-        self.explained: dict[int, tuple[SymbolTree, tuple[int, ...]]] = {}
+        self.penalties = np.zeros(n_symbols * KEY_STRIDE)
+        self.explained: dict[int, tuple[SymbolTree, tuple[int, ...], Value]] = {}
+        self.retractions = 0
+        self.parse_classes: dict[int, int] = {}  # symbol -> the symbol the parser reads it as
         self._induced_from: dict[int, set] = {}  # semantic key -> the examples of its last induction
+        self._values: dict[tuple[int, tuple], Value | None] = {}  # (key, children values) -> value
+        self._guesses: dict[int, tuple[tuple[int, ...], float]] = {}  # symbol -> (leaf constant, its cost)
         self._optimizer = torch.optim.Adam(self.parser.parameters(), lr=config.lr)
         self._generator = torch.Generator().manual_seed(seed)
         self._rng = random.Random(seed)
@@ -105,6 +156,28 @@ class Learner:
             table = self.perception.logits.weight
             for token in range(table.shape[0]):
                 table[token, order[token % self.n_symbols]] = 6.0
+
+    # ------------------------------------------------------------------ deduction
+
+    def set_semantics(self, semantics: Semantics) -> None:
+        """Use ``semantics`` from now on (clears the memo of node values and updates the parse classes)."""
+        self.semantics = semantics
+        self._values.clear()
+        self._update_parse_classes()
+
+    def _value(self, key: int, args: tuple) -> Value | None:
+        memo = (key, args)
+        if memo not in self._values:
+            self._values[memo] = self.semantics.apply(key, args)
+        return self._values[memo]
+
+    def deduce(self, keyed: SymbolTree) -> tuple[Value | None, ...]:
+        """The value of every node (n,) of a keyed tree, bottom-up, None where undefined (memoized)."""
+        values: list[Value | None] = [None] * len(keyed)
+        for node in post_order(keyed):
+            args = tuple(values[child] for child in keyed.children(node))
+            values[node] = None if any(arg is None for arg in args) else self._value(keyed.symbols[node], args)
+        return tuple(values)
 
     def perceive(self, token_ids: Sequence[int]) -> tuple[tuple[int, ...], np.ndarray]:
         """The most likely symbol of each token (n,) and the log-probabilities (n, n_symbols)."""
@@ -121,98 +194,259 @@ class Learner:
                                  values=tree.values)
 
     def _keyed_log_probs(self, tree: SymbolTree, log_probs: np.ndarray) -> np.ndarray:
+        """(n, n_keys) log-probabilities of each node's key for abduction; only its own key's without symbol_changes."""
+        if not self.config.symbol_changes:
+            keyed = np.full((len(tree), self.n_symbols * KEY_STRIDE), -math.inf)
+            keyed[np.arange(len(tree)), list(tree.symbols)] = 0.0
+            return keyed
         keyed = np.full((len(tree), self.n_symbols * KEY_STRIDE), _IMPOSSIBLE)
         for i in range(len(tree)):
             keyed[i, len(tree.children(i))::KEY_STRIDE] = log_probs[i]
         return keyed
 
+    # ------------------------------------------------------------------ syntax
+
+    def _update_parse_classes(self) -> None:
+        in_context = Counter(symbol for tree, _, _ in self.explained.values() if len(tree) > 1
+                             for symbol in tree.symbols)
+        arities: dict[int, frozenset[int]] = {}
+        for key, function in enumerate(self.semantics.functions):
+            if function is not None:
+                arities[key // KEY_STRIDE] = arities.get(key // KEY_STRIDE, frozenset()) | {key % KEY_STRIDE}
+        classes: dict[int, int] = {}
+        for symbol, category in arities.items():
+            if symbol in in_context:
+                continue
+            alike = [other for other in in_context if arities.get(other) == category]
+            if alike:
+                classes[symbol] = max(alike, key=lambda other: (in_context[other], -other))
+        self.parse_classes = classes
+
+    def parse_symbols(self, symbols: Sequence[int]) -> tuple[int, ...]:
+        """The symbols (n,) the parser reads for ``symbols`` (n,): each unseen-in-context one as its class."""
+        return tuple(self.parse_classes.get(symbol, symbol) for symbol in symbols)
+
+    def parse_batch(self, perceived: Sequence[Sequence[int]], generator: torch.Generator | None = None
+                    ) -> list[tuple[int, ...]]:
+        """Greedy (or sampled, with ``generator``) heads (n_b,) of B perceived symbol sequences."""
+        return self.parser.parse_batch([self.parse_symbols(symbols) for symbols in perceived], generator=generator)
+
+    def _tree_log_probs(self, symbols: tuple[int, ...], candidates: Sequence[tuple[int, ...]]) -> list[float]:
+        read = self.parse_symbols(symbols)
+        with torch.no_grad():
+            return self.parser.tree_log_probs([(read, heads) for heads in candidates]).tolist()
+
+    # ------------------------------------------------------------------ prediction
+
     def predict(self, sources: Sequence[tuple[str, ...]], token_ids: Sequence[Sequence[int]]) -> list[Value | None]:
         """The deduced root value of each of B inputs (greedy perception and parse); None when undefined."""
         perceived = [self.perceive(ids)[0] for ids in token_ids]
         values: list[Value | None] = []
-        for tokens, symbols, heads in zip(sources, perceived, self.parser.parse_batch(perceived), strict=True):
+        for tokens, symbols, heads in zip(sources, perceived, self.parse_batch(perceived), strict=True):
             keyed = self.keyed(SymbolTree(tokens, symbols, heads))
-            values.append(None if keyed is None else deduce(keyed, self.semantics)[keyed.root])
+            values.append(None if keyed is None else self.deduce(keyed)[keyed.root])
         return values
 
-    def explain(self, tokens: tuple[str, ...], token_ids: Sequence[int], target: Value) -> SymbolTree | None:
-        """The best abduced tree (unkeyed symbols, all values set) whose root yields ``target``; None if none."""
+    # ------------------------------------------------------------------ abduction
+
+    def prepare_guesses(self, items: Sequence[Item]) -> None:
+        """Set each symbol's guessed leaf constant from the targets of ``items`` (sequence domain only).
+
+        The guess of a symbol is the non-empty piece (at most ``_MAX_GUESS_TOKENS`` tokens) found in
+        the targets of the most inputs that hold the symbol; ties go to the shorter, then smaller piece.
+        It costs more the fewer of those inputs share it (``LearnerConfig.guess_cost``).
+        """
+        self._guesses = {}
+        if self.domain.is_number:
+            return
+        support: dict[int, Counter] = {}
+        holders: Counter = Counter()
+        for _, _, token_ids, target in items:
+            pieces = {tuple(target[start:start + width]) for width in range(1, _MAX_GUESS_TOKENS + 1)
+                      for start in range(len(target) - width + 1)}
+            for symbol in set(self.perceive(token_ids)[0]):
+                support.setdefault(symbol, Counter()).update(pieces)
+                holders[symbol] += 1
+        for symbol, counts in support.items():
+            guess = min(counts, key=lambda piece: (-counts[piece], len(piece), piece))
+            self._guesses[symbol] = (guess, self.config.guess_cost * (2.0 - counts[guess] / holders[symbol]))
+
+    def _with_guesses(self, guessed: dict[int, tuple[tuple[int, ...], float]]) -> Semantics:
+        functions = list(self.semantics.functions)
+        for key, (value, _) in guessed.items():
+            functions[key] = constant_function(value, f"guess{key}")
+        return Semantics(tuple(functions), self.semantics.library)
+
+    def _known(self, key: int) -> bool:
+        return self.semantics.functions[key] is not None
+
+    def _guessed_leaves(self, keyed: SymbolTree) -> dict[int, tuple[tuple[int, ...], float]] | None:
+        """``key -> (guessed constant, cost)`` for the unknown leaves abduction cannot reach; None when hopeless.
+
+        Abduction can set one unknown node's value when the path from the root to it is known; a
+        tree with two unknown inner nodes is not revisable, and unknown leaves need guesses unless
+        one of them is the only unknown node.
+        """
+        unknown = [node for node in range(len(keyed)) if not self._known(keyed.symbols[node])]
+        inner = [node for node in unknown if keyed.children(node)]
+        if len(inner) > 1:
+            return None
+        leaves = [node for node in unknown if not keyed.children(node)]
+        if not inner and len(leaves) <= 1:
+            return {}
+        guesses: dict[int, tuple[tuple[int, ...], float]] = {}
+        for node in leaves:
+            guess = self._guesses.get(keyed.symbols[node] // KEY_STRIDE)
+            if guess is None:
+                return None
+            guesses[keyed.symbols[node]] = guess
+        return guesses
+
+    def explain(self, tokens: tuple[str, ...], token_ids: Sequence[int], target: Value,
+                may_abduce: bool = True, may_guess: bool = True) -> SymbolTree | None:
+        """The best tree (unkeyed symbols, all values set) whose root yields ``target``; None if none.
+
+        A tree that deduces the target as it is beats any revision (the likeliest under the parser
+        among several); otherwise the cheapest abduced revision, when ``may_abduce`` and the input is
+        at most ``abduce_up_to`` tokens long, with guessed leaf constants only when ``may_guess``.
+        """
         symbols, log_probs = self.perceive(token_ids)
-        candidates = {self.parser.parse(symbols)}
+        sampled = {self.parse_batch([symbols])[0]}
         if self.config.parse_samples:
-            candidates.update(self.parser.parse_batch([symbols] * self.config.parse_samples,
-                                                      generator=self._generator))
-        candidates_sorted = sorted(candidates)
-        with torch.no_grad():
-            parse_log_probs = self.parser.tree_log_probs([(symbols, heads) for heads in candidates_sorted]).tolist()
+            sampled.update(self.parse_batch([symbols] * self.config.parse_samples, generator=self._generator))
+        found = self._deduced(tokens, symbols, sorted(sampled), target)
+        if found is not None:
+            return found
+        candidates: Sequence[tuple[int, ...]] = sorted(sampled)
+        if len(symbols) <= self.config.enumerate_up_to:
+            candidates = projective_trees(len(symbols), MAX_ARITY)
+            found = self._deduced(tokens, symbols, candidates, target)
+            if found is not None:
+                return found
+        if not may_abduce or len(symbols) > self.config.abduce_up_to:
+            return None
+        return self._abduced(tokens, symbols, log_probs, candidates, target, may_guess)
+
+    def _deduced(self, tokens: tuple[str, ...], symbols: tuple[int, ...], candidates: Sequence[tuple[int, ...]],
+                 target: Value) -> SymbolTree | None:
+        matches = []
+        for heads in candidates:
+            keyed = self.keyed(SymbolTree(tokens, symbols, heads))
+            if keyed is not None and (values := self.deduce(keyed))[keyed.root] == target:
+                matches.append((heads, values))
+        if not matches:
+            return None
+        scores = self._tree_log_probs(symbols, [heads for heads, _ in matches]) if len(matches) > 1 else [0.0]
+        heads, values = matches[int(np.argmax(scores))]
+        return SymbolTree(tokens, symbols, heads, values)
+
+    def _abduced(self, tokens: tuple[str, ...], symbols: tuple[int, ...], log_probs: np.ndarray,
+                 candidates: Sequence[tuple[int, ...]], target: Value, may_guess: bool) -> SymbolTree | None:
+        revisable = []
+        for heads in candidates:
+            keyed = self.keyed(SymbolTree(tokens, symbols, heads))
+            guesses = None if keyed is None else self._guessed_leaves(keyed)
+            if keyed is not None and guesses is not None and (may_guess or not guesses):
+                revisable.append((heads, keyed, guesses))
+        if not revisable:
+            return None
+        parse_log_probs = self._tree_log_probs(symbols, [heads for heads, _, _ in revisable])
+        known = np.array([function is not None for function in self.semantics.functions])
+        penalties = self.penalties + self.config.revise_cost * known
         best: tuple[float, SymbolTree] | None = None
-        for heads, parse_log_prob in zip(candidates_sorted, parse_log_probs, strict=True):
-            tree = self.keyed(SymbolTree(tokens, symbols, heads))
-            if tree is None:
-                continue
-            result = abduce(tree, self.semantics, target, symbol_log_probs=self._keyed_log_probs(tree, log_probs),
-                            max_changes=self.config.max_changes, max_expansions=self.config.max_expansions)
+        semantics_of: dict[tuple, Semantics] = {}
+        for (_, keyed, guesses), parse_log_prob in zip(revisable, parse_log_probs, strict=True):
+            memo = tuple(sorted(guesses.items()))
+            if memo not in semantics_of:
+                semantics_of[memo] = self._with_guesses(guesses) if guesses else self.semantics
+            result = abduce(keyed, semantics_of[memo], target, symbol_log_probs=self._keyed_log_probs(keyed, log_probs),
+                            max_changes=self.config.max_changes, max_expansions=self.config.max_expansions,
+                            semantic_penalties=penalties)
             if not result.found:
                 continue
-            score = result.cost - self.config.parser_weight * parse_log_prob
-            if best is None or score < best[0]:
+            guess_cost = sum(cost for _, cost in guesses.values())
+            score = result.cost + guess_cost - self.config.parser_weight * parse_log_prob
+            if math.isfinite(score) and (best is None or score < best[0]):
                 unkeyed = tuple(key // KEY_STRIDE for key in result.tree.symbols)
                 best = (score, result.tree.with_symbols(unkeyed, values=result.tree.values))
         return None if best is None else best[1]
 
-    def learn_batch(self, batch: Sequence[tuple[int, tuple[str, ...], Sequence[int], Value]]) -> int:
+    # ------------------------------------------------------------------ learning
+
+    def learn_batch(self, batch: Sequence[Item], may_abduce: bool = True, may_guess: bool = True) -> int:
         """Explain each (example index, tokens, token ids, target) and train perception and parser.
+
+        ``may_abduce`` and ``may_guess`` are passed to :meth:`explain`.
 
         Returns:
             how many of the batch were explained (their latest explanation replaces the previous one).
         """
         explained = 0
         for index, tokens, token_ids, target in batch:
-            tree = self.explain(tokens, token_ids, target)
+            tree = self.explain(tokens, token_ids, target, may_abduce, may_guess)
             if tree is not None:
-                self.explained[index] = (tree, tuple(token_ids))
+                self.explained[index] = (tree, tuple(token_ids), target)
                 explained += 1
-        self._train_modules()
+        self.train_modules()
         return explained
 
-    def _sample_explained(self, count: int) -> list[tuple[SymbolTree, tuple[int, ...]]]:
+    def _sample_explained(self, count: int) -> list[tuple[SymbolTree, tuple[int, ...], Value]]:
         pool = list(self.explained.values())
         return pool if len(pool) <= count else self._rng.sample(pool, count)
 
-    def _train_modules(self) -> None:
+    def train_modules(self, steps: int | None = None) -> None:
+        """Train perception and parser on samples of the kept trees (``steps`` or ``train_steps`` steps)."""
+        steps = self.config.train_steps if steps is None else steps
         sample = self._sample_explained(256)
         if not sample:
             return
-        token_ids = [t for _, ids in sample for t in ids]
-        labels = [s for tree, _ in sample for s in tree.symbols]
-        fit_perception(self.perception, np.array(token_ids), np.array(labels), steps=self.config.train_steps,
+        token_ids = [t for _, ids, _ in sample for t in ids]
+        labels = [s for tree, _, _ in sample for s in tree.symbols]
+        fit_perception(self.perception, np.array(token_ids), np.array(labels), steps=steps,
                        lr=self.config.lr, batch_size=64, seed=self._rng.randrange(2**31))
-        for _ in range(self.config.train_steps):
+        for _ in range(steps):
+            trees = [tree for tree, _, _ in self._sample_explained(64) if len(tree) > 1]
+            if not trees:
+                return
             self._optimizer.zero_grad()
-            loss = self.parser.loss([(tree.symbols, tree.heads) for tree, _ in self._sample_explained(64)])
+            loss = self.parser.loss([(self.parse_symbols(tree.symbols), tree.heads) for tree in trees])
             loss.backward()
             self._optimizer.step()
 
-    def _mostly_explained(self, key: int, examples: Sequence[tuple[tuple[Value, ...], Value]]) -> bool:
-        # Some kept trees are wrong explanations; a program that fits nearly all examples is kept as is.
+    def _consistent(self, key: int, examples: Sequence[tuple[tuple[Value, ...], Value]]) -> bool:
         outputs = self.semantics.apply_many(key, [args for args, _ in examples])
-        agree = sum(out == value for out, (_, value) in zip(outputs, examples, strict=True))
-        return agree >= self.config.keep_fraction * len(examples)
+        return all(out == value for out, (_, value) in zip(outputs, examples, strict=True))
 
     def induce(self) -> dict[int, SymbolReport]:
-        """Re-induce the programs of the semantic keys whose examples changed since their last induction.
+        """Re-induce the programs of the semantic keys whose examples changed and no longer all fit.
 
-        Examples come from the node values of the explained trees; a key whose examples are unchanged
-        keeps its program without a new search (searches are the expensive part of a round).
+        Examples come from the node values of the explained trees. A key whose examples no program
+        fits is retracted (module docstring); kept trees that no longer deduce their target are dropped.
         """
-        keyed = [self.keyed(tree) for tree, _ in self.explained.values()]
-        examples = collect_examples([tree for tree in keyed if tree is not None])
+        keyed = {index: self.keyed(tree) for index, (tree, _, _) in self.explained.items()}
+        examples = collect_examples([tree for tree in keyed.values() if tree is not None])
         changed = {key: found for key, found in examples.items()
-                   if self._induced_from.get(key) != set(found) and not self._mostly_explained(key, found)}
-        if not changed:
-            return {}
-        self.semantics, report = induce_semantics(
-            changed, self.domain.primitives, self.config.max_program_size, self.config.induce_seconds,
-            previous=self.semantics, n_symbols=self.n_symbols * KEY_STRIDE)
-        self._induced_from.update({key: set(found) for key, found in changed.items()})
+                   if self._induced_from.get(key) != set(found) and not self._consistent(key, found)}
+        report: dict[int, SymbolReport] = {}
+        if changed:
+            semantics, report = induce_semantics(
+                changed, self.domain.primitives, self.config.max_program_size, self.config.induce_seconds,
+                previous=self.semantics, n_symbols=self.n_symbols * KEY_STRIDE)
+            self._induced_from.update({key: set(found) for key, found in changed.items()})
+            contradicted = {key for key in changed
+                            if report[key].n_consistent < report[key].n_examples or report[key].n_dropped}
+            if contradicted:
+                functions = list(semantics.functions)
+                for key in contradicted:
+                    functions[key] = None
+                    self.penalties[key] += self.config.conflict_penalty
+                    self._induced_from.pop(key, None)
+                semantics = Semantics(tuple(functions), semantics.library)
+                self.retractions += len(contradicted)
+            self.set_semantics(semantics)
+        for index, tree in keyed.items():
+            target = self.explained[index][2]
+            if tree is None or self.deduce(tree)[tree.root] != target:
+                del self.explained[index]
+        self._update_parse_classes()
         return report

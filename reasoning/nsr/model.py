@@ -1,16 +1,17 @@
 """The Neural-Symbolic Recursive Machine as a model of the common interface (registered as ``nsr``).
 
-``fit`` runs deduction-abduction (:mod:`reasoning.nsr.learner`) with a length curriculum: rounds
-draw a batch from the training examples up to the current input length, explain them, train
-perception and parser, and re-induce programs; the length grows when the current pool is solved
-(by deduction alone) to ``stage_accuracy``, or after ``rounds_per_stage`` rounds. Validation
-(exact match by deduction) keeps the best state and stops early as the other models do.
+``fit`` runs deduction-abduction (:mod:`reasoning.nsr.learner`) with a length curriculum: for each
+input length in turn, the training inputs up to that length are explained in rounds (first without
+guessed constants, then with them) until all are explained or ``stage_rounds`` rounds have passed;
+programs are re-induced after every round. Then rounds over the whole training set continue while
+validation (exact match by deduction) improves, keeping the best state, as the other models do.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import math
 import random
 import time
 from collections.abc import Sequence
@@ -40,15 +41,17 @@ class NSRConfig(LearnerConfig):
     Attributes:
         n_symbols: abstract symbols; 0 means one per input token of the training data.
         batch_size: examples explained per round.
-        rounds_per_stage: the most rounds spent on one curriculum length.
-        stage_accuracy: deduction accuracy on the current pool that moves the curriculum on.
+        stage_rounds: the most rounds spent on one curriculum length.
+        stage_pool: the most (distinct) training inputs in one stage's pool, sampled when there are more.
+        stage_train_steps: extra optimiser steps of perception and parser at the end of each stage.
         validate_every: rounds between validation checks once the curriculum is complete.
     """
 
     n_symbols: int = 0
-    batch_size: int = 32
-    rounds_per_stage: int = 20
-    stage_accuracy: float = 0.95
+    batch_size: int = 64
+    stage_rounds: int = 8
+    stage_pool: int = 2000
+    stage_train_steps: int = 100
     validate_every: int = 5
 
 
@@ -60,6 +63,14 @@ def _function_json(function: Function) -> dict[str, Any]:
 def _function_of(data: dict[str, Any]) -> Function:
     return Function(data["name"], np.array(data["program"], dtype=np.int64), tuple(data["arg_types"]),
                     data["return_type"])
+
+
+def _distinct_inputs(examples: Sequence[Example]) -> list[Example]:
+    """The first example of every distinct input (SCAN's add-jump train file repeats ``jump`` 1,467 times)."""
+    seen: dict[tuple[str, ...], Example] = {}
+    for example in examples:
+        seen.setdefault(tuple(example.source), example)
+    return list(seen.values())
 
 
 @register_model("nsr")
@@ -105,32 +116,53 @@ class NSRModel(Seq2SeqModel):
         domain = ValueDomain.of_targets([example.target for example in train])
         n_symbols = config.n_symbols or len(self.tokens)
         self.learner = Learner(len(self.tokens), n_symbols, domain, config, seed)
-        items = self._items(train, domain)
+        items = self._items(_distinct_inputs(train), domain)
         if not items:
             raise ValueError("no training example can be used (empty inputs, or targets the domain cannot write)")
         lengths = sorted({len(item[1]) for item in items})
+        valid_items = self._items(valid, domain)
         rng = random.Random(seed)
-        stage, rounds_in_stage, rounds, best_valid, best_state, bad_checks = 0, 0, 0, -1.0, None, 0
+        rounds, best_valid, best_state, bad_checks = 0, -1.0, None, 0
         history: list[dict[str, float]] = []
         stop_reason = "time-budget"
-        while rounds == 0 or time.perf_counter() - start < budget.minutes * 60:  # at least one round
-            pool = [item for item in items if len(item[1]) <= lengths[stage]]
-            explained = self.learner.learn_batch(rng.sample(pool, min(config.batch_size, len(pool))))
+
+        def out_of_time() -> bool:
+            return rounds > 0 and time.perf_counter() - start >= budget.minutes * 60  # at least one round
+
+        def learn_round(pool: Sequence[Any], stage: int, may_guess: bool = True) -> float:
+            nonlocal rounds
+            todo = [item for item in pool if item[0] not in self.learner.explained] or list(pool)
+            batch = rng.sample(todo, min(config.batch_size, len(todo)))
+            explained = self.learner.learn_batch(batch, may_guess=may_guess)
             self.learner.induce()
             rounds += 1
-            rounds_in_stage += 1
-            unexplained = 1.0 - explained / min(config.batch_size, len(pool))
-            if stage < len(lengths) - 1:
-                probe = rng.sample(pool, min(200, len(pool)))
-                if self._accuracy(probe) >= config.stage_accuracy or rounds_in_stage >= config.rounds_per_stage:
-                    stage, rounds_in_stage = stage + 1, 0
-                if progress:
-                    progress(FitProgress(stage + 1, rounds, time.perf_counter() - start, unexplained))
+            unexplained = 1.0 - explained / len(batch)
+            if progress:
+                progress(FitProgress(stage + 1, rounds, time.perf_counter() - start, unexplained))
+            return unexplained
+
+        for stage, length in enumerate(lengths):  # the curriculum: short inputs first
+            pool = [item for item in items if len(item[1]) <= length]
+            if len(pool) > config.stage_pool:
+                pool = rng.sample(pool, config.stage_pool)
+            self.learner.prepare_guesses(pool)
+            # Guess-free explanations first: a guessed constant is only needed where nothing else explains.
+            for _ in range(math.ceil(len(pool) / config.batch_size)):
+                if out_of_time() or all(item[0] in self.learner.explained for item in pool):
+                    break
+                learn_round(pool, stage, may_guess=False)
+            for _ in range(config.stage_rounds):
+                if out_of_time() or all(item[0] in self.learner.explained for item in pool):
+                    break
+                learn_round(pool, stage)
+            self.learner.train_modules(config.stage_train_steps)
+        stage = len(lengths) - 1
+        pool = items if len(items) <= config.stage_pool else rng.sample(items, config.stage_pool)
+        while not out_of_time():  # the whole training set, checked against validation
+            unexplained = learn_round(pool, stage)
+            if rounds % config.validate_every:
                 continue
-            if rounds_in_stage % config.validate_every:
-                continue
-            accuracy = self._accuracy(self._items(valid, domain)) if valid else self._accuracy(
-                rng.sample(pool, min(200, len(pool))))
+            accuracy = self._accuracy(valid_items if valid_items else rng.sample(pool, min(200, len(pool))))
             history.append({"step": rounds, "epoch": stage + 1, "elapsed_s": time.perf_counter() - start,
                             "loss": unexplained, "valid_accuracy": accuracy})
             if accuracy > best_valid:
@@ -145,7 +177,9 @@ class NSRModel(Seq2SeqModel):
             if bad_checks >= budget.patience:
                 stop_reason = "early-stopping"
                 break
-        if best_state is not None:
+        if best_state is None:  # the budget ended within the curriculum: validate what there is
+            best_valid = self._accuracy(valid_items) if valid_items else 0.0
+        else:
             self.learner = best_state
         return FitReport(epochs=stage + 1, steps=rounds, train_seconds=time.perf_counter() - start,
                          best_valid_accuracy=max(best_valid, 0.0), stop_reason=stop_reason, history=history)
@@ -190,7 +224,8 @@ class NSRModel(Seq2SeqModel):
         state = {"config": self.config, "tokens": list(self.tokens),
                  "output_tokens": list(self.learner.domain.output_tokens), "n_symbols": self.learner.n_symbols,
                  "functions": [None if f is None else _function_json(f) for f in semantics.functions],
-                 "library": [_function_json(f) for f in semantics.library]}
+                 "library": [_function_json(f) for f in semantics.library],
+                 "parse_classes": [[symbol, read_as] for symbol, read_as in self.learner.parse_classes.items()]}
         (folder / STATE_FILE).write_text(json.dumps(state) + "\n", encoding="utf-8")
         torch.save({"perception": self.learner.perception.state_dict(), "parser": self.learner.parser.state_dict()},
                    folder / WEIGHTS_FILE)
@@ -206,7 +241,8 @@ class NSRModel(Seq2SeqModel):
         weights = torch.load(folder / WEIGHTS_FILE, weights_only=True)
         model.learner.perception.load_state_dict(weights["perception"])
         model.learner.parser.load_state_dict(weights["parser"])
-        model.learner.semantics = Semantics(
+        model.learner.set_semantics(Semantics(
             tuple(None if f is None else _function_of(f) for f in state["functions"]),
-            tuple(_function_of(f) for f in state["library"]))
+            tuple(_function_of(f) for f in state["library"])))
+        model.learner.parse_classes = {symbol: read_as for symbol, read_as in state.get("parse_classes", [])}
         return model

@@ -21,7 +21,7 @@ def test_nsr_learns_short_scan_and_generalises_to_an_unseen_combination(short_sc
     torch.set_num_threads(1)
     held_out = [e for e in short_scan if e.source == ("jump", "twice")]
     train = [e for e in short_scan if e.source != ("jump", "twice")]
-    model = create_model("nsr", rounds_per_stage=6, validate_every=2)
+    model = create_model("nsr", validate_every=2)
     report = model.fit(train, train, TrainBudget(minutes=0.5, patience=3), seed=0)
     assert report.best_valid_accuracy == 1.0
     assert model.predict([e.source for e in held_out]) == [e.target for e in held_out]
@@ -34,7 +34,7 @@ def test_nsr_learns_short_scan_and_generalises_to_an_unseen_combination(short_sc
 
 
 def test_nsr_answers_unseen_tokens_with_an_empty_output(short_scan: list[Example]) -> None:
-    model = create_model("nsr", rounds_per_stage=2)
+    model = create_model("nsr", stage_rounds=2)
     model.fit(short_scan[:8], short_scan[:8], TrainBudget(minutes=0.05), seed=0)
     assert model.predict([("teleport", "twice"), ()]) == [(), ()]
 

@@ -179,7 +179,7 @@ def test_pcfg_data_train_and_eval_on_a_src_tgt_pair(pcfg_dir: Path, tmp_path: Pa
 def test_train_nsr_prints_what_it_learned(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run_dir = tmp_path / "nsr"
     assert main(["reason", "train", "nsr", "--task", "scan", "--split", "simple", "--minutes", "0.05", "--threads", "1",
-                 "--set", "rounds_per_stage=2", "--run-dir", str(run_dir)]) == 0
+                 "--set", "stage_rounds=2", "--run-dir", str(run_dir)]) == 0
     out = capsys.readouterr().out
     assert "what nsr learned:" in out and "() = const_I_" in out
     assert (run_dir / "checkpoint" / "programs.txt").read_text().strip()
