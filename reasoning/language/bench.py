@@ -1,0 +1,103 @@
+"""``slotmind reason bench language``: both training methods over seeds, the language metrics
+(mean ± std) and the zero-shot stitching table (absolute vs relative representations)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from reasoning.language.config import LanguageConfig
+from reasoning.language.figures import plot_topsim
+from reasoning.language.run_folder import write_run
+from reasoning.language.stitching import StitchingResult, stitching_matrix
+from reasoning.language.training import Progress, TrainResult, evaluation_batches, make_data, train
+
+METRICS = ("accuracy", "held_out_accuracy", "topsim", "posdis", "bosdis", "entropy")
+
+
+@dataclass(frozen=True)
+class BenchCell:
+    """One training run of the bench: a method, a seed, absolute or relative representations."""
+
+    method: str
+    seed: int
+    relative: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.method}{'-relative' if self.relative else ''}-s{self.seed}"
+
+
+def bench_cells(methods: Sequence[str], seeds: int, stitch_method: str | None) -> list[BenchCell]:
+    """Every (method, seed) run, then the relative runs of ``stitch_method`` that stitching needs."""
+    cells = [BenchCell(method, seed) for method in methods for seed in range(seeds)]
+    if stitch_method is not None:
+        cells += [BenchCell(stitch_method, seed, relative=True) for seed in range(seeds)]
+    return cells
+
+
+def mean_std(values: Sequence[float]) -> tuple[float, float]:
+    """(mean, population std) of ``values``."""
+    array = np.asarray(values, dtype=float)
+    return float(array.mean()), float(array.std())
+
+
+def metric_rows(results: dict[BenchCell, TrainResult]) -> list[dict[str, Any]]:
+    """One row per (method, representation): every metric's mean and std over the seeds run."""
+    groups: dict[tuple[str, bool], list[TrainResult]] = {}
+    for cell, result in results.items():
+        groups.setdefault((cell.method, cell.relative), []).append(result)
+    rows = []
+    for (method, is_relative), runs in groups.items():
+        row: dict[str, Any] = {"method": method, "representation": "relative" if is_relative else "absolute",
+                               "seeds": len(runs)}
+        for metric in (*METRICS, "train_s"):
+            row[f"{metric}_mean"], row[f"{metric}_std"] = mean_std([run.metrics[metric] for run in runs])
+        rows.append(row)
+    return rows
+
+
+def stitching_row(representation: str, result: StitchingResult) -> dict[str, Any]:
+    """The stitching table's row for one kind of representation."""
+    same, stitched = mean_std(result.same_seed), mean_std(result.stitched)
+    return {"representation": representation, "same_seed_mean": same[0], "same_seed_std": same[1],
+            "stitched_mean": stitched[0], "stitched_std": stitched[1], "ratio": result.ratio,
+            "chance": result.chance, "pairs": int(result.stitched.size), "matrix": result.matrix.tolist()}
+
+
+def run_bench(base: LanguageConfig, cells: Sequence[BenchCell], bench_dir: Callable[[], Path],
+              on_start: Callable[[BenchCell], Callable[[Progress], None]] | None = None,
+              on_done: Callable[[BenchCell, TrainResult], None] | None = None) -> dict[str, Any]:
+    """Train every cell (``base`` with the cell's method, seed and representation), write each run to
+    ``bench_dir()/<cell name>``, then stitch the seeds of each representation. Returns the payload."""
+    started = time.perf_counter()
+    data = make_data(base)
+    results: dict[BenchCell, TrainResult] = {}
+    for cell in cells:
+        config = replace(base, method=cell.method, seed=cell.seed, relative=cell.relative)
+        progress = on_start(cell) if on_start else None
+        result = train(config, progress, data)
+        write_run(bench_dir() / cell.name, result, config)
+        results[cell] = result
+        if on_done:
+            on_done(cell, result)
+    stitching = []
+    relative_cells = [cell for cell in cells if cell.relative]
+    if relative_cells and base.game == "discrimination":
+        method = relative_cells[0].method
+        batch = evaluation_batches(base, data)["train"]
+        for representation, is_relative in (("absolute", False), ("relative", True)):
+            games = [results[cell].game for cell in cells if cell.method == method and cell.relative == is_relative]
+            if len(games) >= 2:
+                stitching.append(stitching_row(representation, stitching_matrix(games, batch, base.distractors + 1)))
+    plot_topsim({cell.name: result.history for cell, result in results.items()}, bench_dir() / "topsim.png",
+                f"{base.game}, {base.attributes} x {base.values}, {base.distractors} distractors")
+    stitch_method = relative_cells[0].method if relative_cells else None
+    runs = [{"run": cell.name, **results[cell].metrics} for cell in cells]
+    return {"config": base.to_dict(), "stitch_method": stitch_method, "runs": runs,
+            "rows": metric_rows(results), "stitching": stitching, "wall_s": time.perf_counter() - started}

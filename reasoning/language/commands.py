@@ -1,0 +1,250 @@
+"""``slotmind reason train language`` and ``slotmind reason bench language``: parsers only at import
+(routed here by :mod:`reasoning.family_routing`); torch and the games are imported by the handlers."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import fields
+from typing import Any
+
+from envs.command_line import HelpFormatter, UserError
+
+# flag -> help; the defaults come from LanguageConfig, which the handlers import.
+CONFIG_HELP: dict[str, str] = {
+    "game": "discrimination: the receiver picks the target among 1 + DISTRACTORS candidates; "
+            "reconstruction: the receiver outputs every attribute",
+    "attributes": "number of attributes of an object",
+    "values": "number of values of each attribute (VALUES ** ATTRIBUTES objects)",
+    "distractors": "discrimination: distractors shown beside the target",
+    "held_out": "fraction of attribute combinations never seen in training (held-out accuracy is measured on them)",
+    "vocab": "vocabulary size, including symbol 0 which ends a message",
+    "max_len": "most symbols a sender emits before the EOS that always closes a message",
+    "hidden": "width of the agents' recurrent state",
+    "embed": "width of the symbol embeddings",
+    "cell": "recurrent cell of sender and receiver: gru or lstm",
+    "method": "gumbel: straight-through Gumbel-softmax; reinforce: score-function gradient for the sender "
+              "with an entropy bonus and a running-mean baseline",
+    "temperature": "Gumbel-softmax temperature (gradient of the relaxation)",
+    "entropy_coeff": "REINFORCE: weight of the sender's entropy bonus",
+    "lr": "Adam learning rate",
+    "batch_size": "games per training step",
+    "steps": "training steps",
+    "eval_every": "record accuracy and topsim every this many steps (the learning curve and topsim.png)",
+    "relative": "relative representations: the sender's hidden state and the receiver's input become cosine "
+                "similarities to ANCHORS fixed anchor objects (needed for zero-shot stitching)",
+    "anchors": "number of anchor objects (drawn from the training objects with --data-seed)",
+    "seed": "seed of the agents' initialisation and of the training games",
+    "data_seed": "seed of the held-out split, the evaluation games and the anchors",
+}
+BENCH_SKIPS = ("method", "seed", "relative")  # the bench sets these per run
+
+
+def _add_config_flags(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> None:
+    """One flag per :class:`LanguageConfig` field (defaults from the dataclass, help from CONFIG_HELP)."""
+    from reasoning.language.config import CELLS, GAMES, METHODS, LanguageConfig
+
+    choices = {"game": GAMES, "cell": CELLS, "method": METHODS}
+    for field in fields(LanguageConfig):
+        if field.name in skip:
+            continue
+        flag = "--" + field.name.replace("_", "-")
+        if field.type == "bool":
+            parser.add_argument(flag, action="store_true", help=CONFIG_HELP[field.name])
+            continue
+        kind: Any = {"int": int, "float": float, "str": str}[str(field.type)]
+        parser.add_argument(flag, type=kind, default=field.default, choices=choices.get(field.name),
+                            help=CONFIG_HELP[field.name])
+
+
+def _add_common_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--run-dir", default=None, help="folder to write the run to (None: a new folder under runs/)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (0: torch's default)")
+
+
+def train_parser(prog: str) -> argparse.ArgumentParser:
+    """The parser of ``slotmind reason train language``."""
+    parser = argparse.ArgumentParser(
+        prog=prog, formatter_class=HelpFormatter,
+        description="Train a Sender and a Receiver to play a referential game on attribute-value objects.\n"
+                    "Writes config.yaml, game.pt, metrics.json, history.csv, messages.csv and topsim.png.")
+    _add_config_flags(parser)
+    _add_common_flags(parser)
+    parser.set_defaults(handler=_train)
+    return parser
+
+
+def bench_parser(prog: str) -> argparse.ArgumentParser:
+    """The parser of ``slotmind reason bench language``."""
+    parser = argparse.ArgumentParser(
+        prog=prog, formatter_class=HelpFormatter,
+        description="Both training methods over seeds: accuracy, held-out accuracy, topsim, posdis, bosdis and\n"
+                    "message entropy (mean ± std), and zero-shot stitching of senders and receivers from\n"
+                    "different seeds with absolute vs relative representations.")
+    _add_config_flags(parser, BENCH_SKIPS)
+    parser.add_argument("--seeds", type=int, default=3, help="seeds per method (0 .. SEEDS-1)")
+    parser.add_argument("--methods", default="gumbel,reinforce", help="comma-separated training methods")
+    parser.add_argument("--stitch-method", default="gumbel",
+                        help="method whose seeds are stitched (also trained with relative representations); "
+                             "'none' skips stitching")
+    _add_common_flags(parser)
+    parser.set_defaults(handler=_bench)
+    return parser
+
+
+# ----------------------------------------------------------------------------- handlers
+def _config(args: argparse.Namespace, **overrides: Any) -> Any:
+    from reasoning.language.config import LanguageConfig
+
+    values = {f.name: getattr(args, f.name) for f in fields(LanguageConfig) if hasattr(args, f.name)}
+    config = LanguageConfig(**{**values, **overrides})
+    try:
+        config.check()
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    return config
+
+
+def _setup(args: argparse.Namespace) -> Any:
+    """Threads, a rich console (160 columns when not a terminal)."""
+    import torch
+    from rich.console import Console
+
+    if args.threads < 0:
+        raise UserError(f"--threads {args.threads}: give 0 (torch's default) or more")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    console = Console()
+    if not console.is_terminal:
+        console.width = max(console.width, 160)
+    return console
+
+
+def _run_dir(args: argparse.Namespace, prefix: str) -> Any:
+    from pathlib import Path
+
+    from envs.run_files import new_run_dir
+
+    if args.run_dir is None:
+        return new_run_dir(prefix)
+    path = Path(args.run_dir)
+    if path.exists() and any(path.iterdir()):
+        raise UserError(f"--run-dir {path} exists and is not empty; give a new folder")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _bar(progress: Any, label: str, steps: int) -> Any:
+    """A progress callback showing step, loss and the latest accuracies on a rich task."""
+    task = progress.add_task(label, total=steps)
+    shown = {"text": ""}
+
+    def update(snapshot: Any) -> None:
+        if snapshot.train_accuracy is not None:
+            held = "" if snapshot.held_out_accuracy is None else f" held-out {100 * snapshot.held_out_accuracy:.1f}%"
+            shown["text"] = f" train {100 * snapshot.train_accuracy:.1f}%{held}"
+        progress.update(task, completed=snapshot.step,
+                        description=f"{label} loss {snapshot.loss:.3f}{shown['text']}")
+        if snapshot.step == snapshot.steps:
+            progress.remove_task(task)
+
+    return update
+
+
+def _train(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from reasoning.language.run_folder import write_run
+    from reasoning.language.training import train
+    from reasoning.seq2seq.progress_bar import new_progress
+
+    config = _config(args)
+    console = _setup(args)
+    run_dir = _run_dir(args, f"reason-language-{config.game}-{config.method}-s{config.seed}")
+    with new_progress(console) as progress:
+        result = train(config, _bar(progress, f"{config.method} {config.game}", config.steps))
+    write_run(run_dir, result, config)
+    table = Table(title=f"{config.game}, {config.attributes} x {config.values}, {config.method}, seed {config.seed}"
+                        f" ({result.metrics['train_s']:.0f} s)")
+    for name in ("accuracy", "held-out accuracy", "topsim", "posdis", "bosdis", "entropy (bits)"):
+        table.add_column(name, justify="right")
+    m = result.metrics
+    table.add_row(f"{100 * m['accuracy']:.1f}%", f"{100 * m['held_out_accuracy']:.1f}%", f"{m['topsim']:.3f}",
+                  f"{m['posdis']:.3f}", f"{m['bosdis']:.3f}", f"{m['entropy']:.2f}")
+    console.print(table)
+    print(run_dir)
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    import time
+
+    from envs.run_files import write_csv_atomic, write_json_atomic
+    from reasoning.language.bench import bench_cells, run_bench
+    from reasoning.language.config import METHODS
+    from reasoning.seq2seq.progress_bar import new_progress
+
+    methods = [name.strip() for name in args.methods.split(",") if name.strip()]
+    unknown = [name for name in [*methods, args.stitch_method] if name not in (*METHODS, "none")]
+    if unknown or not methods:
+        raise UserError(f"--methods/--stitch-method: unknown {', '.join(unknown) or 'empty list'}; "
+                        f"choose from {', '.join(METHODS)}")
+    if args.seeds < 1 or (args.stitch_method != "none" and args.seeds < 2):
+        raise UserError(f"--seeds {args.seeds}: give at least 2 for stitching (or --stitch-method none)")
+    base = _config(args)
+    console = _setup(args)
+    stitch = None if args.stitch_method == "none" or base.game != "discrimination" else args.stitch_method
+    cells = bench_cells(methods, args.seeds, stitch)
+    folder: list[Any] = []
+
+    def bench_dir() -> Any:
+        if not folder:
+            folder.append(_run_dir(args, f"reason-bench-language-{base.game}"))
+        return folder[0]
+
+    started = time.perf_counter()
+    with new_progress(console) as progress:
+        overall = progress.add_task(f"bench language: {len(cells)} runs", total=len(cells))
+        payload = run_bench(base, cells, bench_dir,
+                            on_start=lambda cell: _bar(progress, cell.name, base.steps),
+                            on_done=lambda cell, result: progress.advance(overall))
+    payload["wall_s"] = time.perf_counter() - started
+    write_json_atomic(bench_dir() / "bench.json", payload)
+    write_csv_atomic(bench_dir() / "bench.csv", payload["rows"])
+    if payload["stitching"]:
+        write_csv_atomic(bench_dir() / "stitching.csv",
+                         [{k: v for k, v in row.items() if k != "matrix"} for row in payload["stitching"]])
+    _print_bench(console, base, args.seeds, payload)
+    print(bench_dir())
+    return 0
+
+
+def _print_bench(console: Any, base: Any, seeds: int, payload: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    title = (f"{base.game}, {base.attributes} attributes x {base.values} values, {base.distractors} distractors: "
+             f"mean ± std over {seeds} seeds; {base.steps} steps per run; total {payload['wall_s'] / 60:.1f} min")
+    table = Table(title=title)
+    columns = ("method", "representation", "accuracy %", "held-out %", "topsim", "posdis", "bosdis",
+               "entropy (bits)", "s/run")
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("method", "representation") else "right", no_wrap=True)
+    for row in payload["rows"]:
+        table.add_row(row["method"], row["representation"], _pm(row, "accuracy", 100, 1),
+                      _pm(row, "held_out_accuracy", 100, 1), _pm(row, "topsim"), _pm(row, "posdis"),
+                      _pm(row, "bosdis"), _pm(row, "entropy", digits=2), f"{row['train_s_mean']:.0f}")
+    console.print(table)
+    if payload["stitching"]:
+        first = payload["stitching"][0]
+        stitched = Table(title=f"zero-shot stitching: {payload['stitch_method']} senders x receivers of other seeds, "
+                               f"training objects; chance {100 * first['chance']:.1f}%")
+        for column in ("representation", "same seed %", "stitched %", "stitched / same", "pairs"):
+            stitched.add_column(column, justify="left" if column == "representation" else "right")
+        for row in payload["stitching"]:
+            stitched.add_row(row["representation"], _pm(row, "same_seed", 100, 1), _pm(row, "stitched", 100, 1),
+                             f"{100 * row['ratio']:.0f}%", str(row["pairs"]))
+        console.print(stitched)
+
+
+def _pm(row: dict[str, Any], metric: str, scale: float = 1.0, digits: int = 3) -> str:
+    """``mean ± std`` of ``row[metric + "_mean"]`` and ``row[metric + "_std"]``, times ``scale``."""
+    return f"{scale * row[metric + '_mean']:.{digits}f} ± {scale * row[metric + '_std']:.{digits}f}"

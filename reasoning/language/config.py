@@ -1,0 +1,70 @@
+"""Everything that defines one language-game run (saved as config.yaml; enough to rebuild the agents).
+
+Imports nothing heavy: the command-line parsers read their flags and defaults from here."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+GAMES = ("discrimination", "reconstruction")
+CELLS = ("gru", "lstm")
+METHODS = ("gumbel", "reinforce")
+
+
+@dataclass
+class LanguageConfig:
+    """One referential-game run: the objects, the agents, the optimiser and the evaluation cadence."""
+
+    game: str = "discrimination"
+    attributes: int = 2
+    values: int = 10
+    distractors: int = 5
+    held_out: float = 0.1
+    vocab: int = 20
+    max_len: int = 2
+    hidden: int = 128
+    embed: int = 32
+    cell: str = "gru"
+    method: str = "gumbel"
+    temperature: float = 1.0
+    entropy_coeff: float = 0.05
+    lr: float = 0.001
+    batch_size: int = 64
+    steps: int = 2000
+    eval_every: int = 200
+    relative: bool = False
+    anchors: int = 20
+    seed: int = 0
+    data_seed: int = 0
+
+    def check(self) -> None:
+        """ValueError (with what to change) for an impossible configuration."""
+        choices = {"game": GAMES, "cell": CELLS, "method": METHODS}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} {getattr(self, name)!r}: choose one of {', '.join(allowed)}")
+        n_objects = self.values ** self.attributes
+        positive = ("attributes", "vocab", "max_len", "hidden", "embed", "batch_size", "steps", "eval_every",
+                    "anchors")
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+        if self.values < 2 or self.vocab < 2:
+            raise ValueError("--values and --vocab must be at least 2")
+        if n_objects > 100_000:
+            raise ValueError(f"{self.values} ** {self.attributes} = {n_objects} objects is too many; lower them")
+        if self.game == "discrimination" and not 1 <= self.distractors < n_objects * (1 - self.held_out) - 1:
+            raise ValueError(f"--distractors {self.distractors}: give 1 to {int(n_objects * (1 - self.held_out)) - 2}")
+        if self.relative and self.anchors > n_objects * (1 - self.held_out):
+            raise ValueError(f"--anchors {self.anchors} is more than the training objects")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict (YAML/JSON friendly)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LanguageConfig:
+        """Inverse of :meth:`to_dict`; unknown keys are ignored."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})

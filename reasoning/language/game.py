@@ -1,0 +1,90 @@
+"""The game wrapper (EGG style): Sender + Receiver + loss in one module, optimised with straight-through
+Gumbel-softmax or with REINFORCE (entropy bonus, running-mean baseline)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from reasoning.language.config import METHODS
+from reasoning.language.losses import LOSSES
+from reasoning.language.receiver import Receiver
+from reasoning.language.sender import Sender
+
+
+@dataclass
+class GameBatch:
+    """One batch of B games.
+
+    Attributes:
+        sender_input: (B, D) the target objects' features.
+        labels: (B,) target positions among the candidates (discrimination) or (B, A) attributes.
+        candidates: (B, K, D) the receiver's candidates (discrimination only).
+    """
+
+    sender_input: torch.Tensor
+    labels: torch.Tensor
+    candidates: torch.Tensor | None = None
+
+
+@dataclass
+class Interaction:
+    """What one pass of the game produced: the optimised scalar ``loss``, per-sample ``task_loss`` (B,),
+    ``accuracy`` (B,), the one-hot ``message`` (B, L, V) and the sender's ``hidden`` state (B, H)."""
+
+    loss: torch.Tensor
+    task_loss: torch.Tensor
+    accuracy: torch.Tensor
+    message: torch.Tensor
+    hidden: torch.Tensor
+
+
+class RunningMean:
+    """The REINFORCE baseline: the mean of every loss seen so far (a float; 0 before the first update)."""
+
+    def __init__(self) -> None:
+        self.mean, self.count = 0.0, 0
+
+    def update(self, value: float) -> None:
+        self.count += 1
+        self.mean += (value - self.mean) / self.count
+
+
+class Game(nn.Module):
+    """Sender + Receiver + the game's loss.
+
+    ``method`` "gumbel": the loss is backpropagated through straight-through Gumbel-softmax symbols.
+    "reinforce": the receiver gets the loss's gradient; the sender the score-function estimator
+    E[(L - b) grad log pi(m|x)] - entropy_coeff * grad H(pi) with b the running mean of L (Williams 1992).
+    """
+
+    def __init__(self, sender: Sender, receiver: Receiver, method: str = "gumbel", temperature: float = 1.0,
+                 entropy_coeff: float = 0.1) -> None:
+        super().__init__()
+        if method not in METHODS:
+            raise ValueError(f"method {method!r}: choose one of {', '.join(METHODS)}")
+        self.sender, self.receiver = sender, receiver
+        self.method, self.temperature, self.entropy_coeff = method, temperature, entropy_coeff
+        self.loss_fn = LOSSES[receiver.game]
+        self.baseline = RunningMean()
+
+    def anchor_messages(self, greedy: bool) -> torch.Tensor | None:
+        """The sender's messages for the receiver's anchor objects (N, L, V), or None (absolute receiver)."""
+        if not self.receiver.relative:
+            return None
+        return self.sender(self.receiver.anchors, self.method, self.temperature, greedy).message
+
+    def forward(self, batch: GameBatch, greedy: bool = False) -> Interaction:
+        """Play one batch; ``greedy`` (evaluation) takes the sender's most likely symbols."""
+        sent = self.sender(batch.sender_input, self.method, self.temperature, greedy)
+        logits = self.receiver(sent.message, batch.candidates, self.anchor_messages(greedy))
+        task_loss, accuracy = self.loss_fn(logits, batch.labels)
+        loss = task_loss.mean()
+        if self.method == "reinforce" and not greedy:
+            advantage = task_loss.detach() - self.baseline.mean
+            loss = loss + (advantage * sent.log_prob).mean() - self.entropy_coeff * sent.entropy.mean()
+            if self.training:
+                self.baseline.update(task_loss.mean().item())
+        return Interaction(loss, task_loss.detach(), accuracy, sent.message.detach(), sent.hidden.detach())

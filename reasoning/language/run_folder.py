@@ -1,0 +1,67 @@
+"""A language-game run folder: config.yaml, checkpoint, metrics JSON + CSV, dumped messages, topsim PNG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+import yaml
+
+from envs.run_files import atomic_path, write_csv_atomic, write_json_atomic, write_text_atomic
+from reasoning.language.config import LanguageConfig
+from reasoning.language.figures import plot_topsim
+from reasoning.language.game import Game
+from reasoning.language.messages import lengths
+from reasoning.language.training import TrainResult, build_game, make_data, messages_for
+
+CHECKPOINT = "game.pt"
+
+
+def save_checkpoint(game: Game, config: LanguageConfig, path: str | Path) -> Path:
+    """The game's weights and its config in one file, written atomically."""
+    with atomic_path(path) as tmp:
+        torch.save({"config": config.to_dict(), "state": game.state_dict()}, tmp)
+    return Path(path)
+
+
+def load_game(run_dir: str | Path) -> tuple[Game, LanguageConfig]:
+    """Rebuild the trained game of a run folder (or a checkpoint file)."""
+    path = Path(run_dir)
+    path = path / CHECKPOINT if path.is_dir() else path
+    if not path.exists():
+        raise FileNotFoundError(f"no {CHECKPOINT} in {run_dir}: is it a language run folder?")
+    saved = torch.load(path, map_location="cpu", weights_only=True)
+    config = LanguageConfig.from_dict(saved["config"])
+    game = build_game(config, make_data(config))
+    game.load_state_dict(saved["state"])
+    return game.eval(), config
+
+
+def message_rows(result: TrainResult, config: LanguageConfig) -> list[dict[str, Any]]:
+    """One row per object: its attributes, split (train / held_out), greedy message and length."""
+    rows = []
+    for split, objects in (("train", result.data.train), ("held_out", result.data.held_out)):
+        if not len(objects):
+            continue
+        messages = messages_for(result.game, objects, config.values)
+        for obj, message, n in zip(objects, messages, lengths(messages), strict=True):
+            row: dict[str, Any] = {f"a{i}": int(v) for i, v in enumerate(obj)}
+            row.update(split=split, message=" ".join(map(str, message[:n])), length=int(n))
+            rows.append(row)
+    return rows
+
+
+def write_run(run_dir: Path, result: TrainResult, config: LanguageConfig, extra: dict[str, Any] | None = None
+              ) -> dict[str, Any]:
+    """Write everything a run produced into ``run_dir``; returns the metrics JSON payload."""
+    write_text_atomic(run_dir / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False))
+    save_checkpoint(result.game, config, run_dir / CHECKPOINT)
+    payload = {"config": config.to_dict(), "metrics": result.metrics, "history": result.history, **(extra or {})}
+    write_json_atomic(run_dir / "metrics.json", payload)
+    write_csv_atomic(run_dir / "history.csv", result.history)
+    write_csv_atomic(run_dir / "messages.csv", message_rows(result, config))
+    plot_topsim({f"{config.method} seed {config.seed}": result.history}, run_dir / "topsim.png",
+                f"{config.game}, {config.attributes} x {config.values}")
+    return payload
+

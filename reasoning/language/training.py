@@ -1,0 +1,145 @@
+"""Build a game from a :class:`LanguageConfig`, train it, evaluate it on training and held-out combinations."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from reasoning.language.config import LanguageConfig
+from reasoning.language.game import Game, GameBatch
+from reasoning.language.messages import symbols
+from reasoning.language.metrics import language_metrics, topographic_similarity
+from reasoning.language.objects import AttributeValueData, all_objects, one_hot
+from reasoning.language.receiver import Receiver
+from reasoning.language.relative import choose_anchors
+from reasoning.language.sender import Sender
+
+EVAL_TRIALS = 1000  # discrimination: at least this many games per evaluation (each target with several candidate sets)
+
+
+def make_data(config: LanguageConfig) -> AttributeValueData:
+    """The objects and their train / held-out split (fixed by ``config.data_seed``)."""
+    return AttributeValueData.split(config.attributes, config.values, config.held_out, config.data_seed)
+
+
+def build_game(config: LanguageConfig, data: AttributeValueData) -> Game:
+    """A fresh Sender + Receiver + loss, initialised from ``config.seed``. Relative agents of every seed
+    share the same anchor objects (drawn from ``config.data_seed``), which is what makes them stitchable."""
+    config.check()
+    torch.manual_seed(config.seed)
+    anchors = None
+    if config.relative:
+        anchors = one_hot(choose_anchors(data.train, config.anchors, config.values, config.data_seed), config.values)
+    sender = Sender(data.input_size, config.vocab, config.max_len, config.hidden, config.embed, config.cell, anchors)
+    receiver = Receiver(config.game, config.vocab, config.max_len, data.input_size, config.attributes,
+                        config.values, config.hidden, config.embed, config.cell, anchors)
+    return Game(sender, receiver, config.method, config.temperature, config.entropy_coeff)
+
+
+def make_batch(data: AttributeValueData, targets: np.ndarray, game: str, n_distractors: int,
+               rng: np.random.Generator, pool: np.ndarray | None = None) -> GameBatch:
+    """Targets (B, A) -> a :class:`GameBatch` (discrimination: candidates drawn from ``pool``)."""
+    sender_input = one_hot(targets, data.n_values)
+    if game == "reconstruction":
+        return GameBatch(sender_input, torch.as_tensor(targets, dtype=torch.long))
+    candidates, labels = data.candidates(targets, n_distractors, rng, pool)
+    return GameBatch(sender_input, torch.as_tensor(labels), one_hot(candidates, data.n_values))
+
+
+def evaluation_batches(config: LanguageConfig, data: AttributeValueData) -> dict[str, GameBatch]:
+    """Fixed evaluation games: ``train`` (every training object as target, distractors from training
+    objects) and ``held_out`` (every held-out object, distractors from all objects)."""
+    rng = np.random.default_rng(10_000 + config.data_seed)
+    def repeated(objects: np.ndarray) -> np.ndarray:
+        repeats = -(-EVAL_TRIALS // len(objects)) if config.game == "discrimination" else 1
+        return np.repeat(objects, repeats, 0)
+
+    batches = {"train": make_batch(data, repeated(data.train), config.game, config.distractors, rng)}
+    if len(data.held_out):
+        pool = all_objects(data.n_attributes, data.n_values)
+        batches["held_out"] = make_batch(data, repeated(data.held_out), config.game, config.distractors, rng, pool)
+    return batches
+
+
+@torch.no_grad()
+def accuracy(game: Game, batch: GameBatch) -> float:
+    """Greedy (argmax) accuracy of ``game`` on ``batch``, in [0, 1]."""
+    game.eval()
+    return float(game(batch, greedy=True).accuracy.mean())
+
+
+@torch.no_grad()
+def messages_for(game: Game, objects: np.ndarray, n_values: int) -> np.ndarray:
+    """The sender's greedy messages for objects (N, A): symbols (N, max_len + 1) int64, 0 after the EOS."""
+    game.eval()
+    return symbols(game.sender(one_hot(objects, n_values), game.method, greedy=True).message)
+
+
+@dataclass
+class Progress:
+    """A training snapshot passed to the progress callback."""
+
+    step: int
+    steps: int
+    loss: float
+    train_accuracy: float | None = None
+    held_out_accuracy: float | None = None
+
+
+@dataclass
+class TrainResult:
+    """A trained game, its data, the learning curve and the final metrics."""
+
+    game: Game
+    data: AttributeValueData
+    history: list[dict[str, float]] = field(default_factory=list)
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+def evaluate(game: Game, config: LanguageConfig, data: AttributeValueData,
+             batches: dict[str, GameBatch]) -> dict[str, float]:
+    """Accuracy on training and held-out combinations and the language metrics over every object."""
+    objects = all_objects(data.n_attributes, data.n_values)
+    result = {"accuracy": accuracy(game, batches["train"]),
+              "held_out_accuracy": accuracy(game, batches["held_out"]) if "held_out" in batches else float("nan")}
+    result.update(language_metrics(objects, messages_for(game, objects, data.n_values), config.vocab))
+    return result
+
+
+def train(config: LanguageConfig, on_progress: Callable[[Progress], None] | None = None,
+          data: AttributeValueData | None = None) -> TrainResult:
+    """Train one game for ``config.steps`` Adam steps on batches of training objects; every
+    ``config.eval_every`` steps record accuracy and topsim. Returns the :class:`TrainResult`."""
+    data = data or make_data(config)
+    game = build_game(config, data)
+    optimizer = torch.optim.Adam(game.parameters(), lr=config.lr)
+    rng = np.random.default_rng(config.seed)
+    batches = evaluation_batches(config, data)
+    objects = all_objects(data.n_attributes, data.n_values)
+    result = TrainResult(game, data)
+    started = time.perf_counter()
+    for step in range(1, config.steps + 1):
+        game.train()
+        targets = data.train[rng.integers(0, len(data.train), config.batch_size)]
+        interaction = game(make_batch(data, targets, config.game, config.distractors, rng))
+        optimizer.zero_grad()
+        interaction.loss.backward()
+        optimizer.step()
+        snapshot = Progress(step, config.steps, float(interaction.task_loss.mean()))
+        if step % config.eval_every == 0 or step == config.steps:
+            snapshot.train_accuracy = accuracy(game, batches["train"])
+            snapshot.held_out_accuracy = accuracy(game, batches["held_out"]) if "held_out" in batches else None
+            topsim = topographic_similarity(objects, messages_for(game, objects, data.n_values))
+            result.history.append({"step": step, "loss": snapshot.loss, "accuracy": snapshot.train_accuracy,
+                                   "held_out_accuracy": snapshot.held_out_accuracy, "topsim": topsim,
+                                   "elapsed_s": time.perf_counter() - started})
+        if on_progress is not None:
+            on_progress(snapshot)
+    result.metrics = evaluate(game, config, data, batches)
+    result.metrics["train_s"] = time.perf_counter() - started
+    return result
