@@ -19,6 +19,10 @@ the search honest while meanings are being found:
 * a leaf whose meaning is unknown below a node whose meaning is unknown (``opposite`` and ``left``
   in the first ``walk opposite left``) gets a guessed constant: the piece of the targets shared by
   the most training inputs holding its symbol, at the cost of a semantic change;
+* after the short inputs are explained, each meaning is tried away (:meth:`Learner.simplify`): when
+  every input that used it is explained again by the other meanings plus new ones, and the programs
+  then have fewer nodes in all, the simpler account is kept (``walk around left`` read as
+  ``around(walk, left)`` rather than as ``left(around(walk))`` with a ``left`` baked into ``around``);
 * the parser reads a symbol it has never seen inside a longer input as the most common symbol it has
   seen whose meanings take the same numbers of children (its learned syntactic category), so a
   primitive seen only alone (``jump`` in SCAN's add-jump split) is parsed like the others.
@@ -51,6 +55,8 @@ KEY_STRIDE = MAX_ARITY + 1
 _IMPOSSIBLE = -30.0
 # Guessed constants are pieces of targets of at most this many tokens.
 _MAX_GUESS_TOKENS = 2
+# Parser samples tried when the greedy parse of a long input has no defined value.
+_FALLBACK_SAMPLES = 32
 
 Item = tuple[int, tuple[str, ...], Sequence[int], Value]  # (example index, tokens, token ids, target)
 
@@ -76,6 +82,8 @@ class LearnerConfig:
         induce_seconds: program induction's time budget per semantic key and search.
         train_steps: optimiser steps of perception and parser after each batch.
         lr: learning rate of perception and parser.
+        simplify_up_to: after the curriculum stages up to this input length, try dropping each
+            meaning for a simpler account (:meth:`Learner.simplify`); 0 never.
         symbol_changes: whether abduction may change what perception saw (off: each token keeps the
             symbol perception gives it, which for token input is its own).
     """
@@ -93,6 +101,7 @@ class LearnerConfig:
     induce_seconds: float = 0.5
     train_steps: int = 10
     lr: float = 1e-2
+    simplify_up_to: int = 3
     symbol_changes: bool = False
 
 
@@ -239,13 +248,35 @@ class Learner:
     # ------------------------------------------------------------------ prediction
 
     def predict(self, sources: Sequence[tuple[str, ...]], token_ids: Sequence[Sequence[int]]) -> list[Value | None]:
-        """The deduced root value of each of B inputs (greedy perception and parse); None when undefined."""
+        """The deduced root value of each of B inputs; None when undefined.
+
+        The greedy parse is used when its value is defined; otherwise the likeliest tree whose value
+        is (among every projective tree for short inputs, else among parser samples): a tree whose
+        programs cannot be applied to its children is no reading of the input.
+        """
         perceived = [self.perceive(ids)[0] for ids in token_ids]
         values: list[Value | None] = []
         for tokens, symbols, heads in zip(sources, perceived, self.parse_batch(perceived), strict=True):
             keyed = self.keyed(SymbolTree(tokens, symbols, heads))
-            values.append(None if keyed is None else self.deduce(keyed)[keyed.root])
+            value = None if keyed is None else self.deduce(keyed)[keyed.root]
+            values.append(self._defined_reading(tokens, symbols) if value is None else value)
         return values
+
+    def _defined_reading(self, tokens: tuple[str, ...], symbols: tuple[int, ...]) -> Value | None:
+        if len(symbols) <= self.config.enumerate_up_to:
+            candidates = list(projective_trees(len(symbols), MAX_ARITY))
+        else:
+            generator = torch.Generator().manual_seed(len(symbols))  # the same answer every time
+            candidates = sorted(set(self.parse_batch([symbols] * _FALLBACK_SAMPLES, generator=generator)))
+        defined = []
+        for heads in candidates:
+            keyed = self.keyed(SymbolTree(tokens, symbols, heads))
+            if keyed is not None and (value := self.deduce(keyed)[keyed.root]) is not None:
+                defined.append((heads, value))
+        if not defined:
+            return None
+        scores = self._tree_log_probs(symbols, [heads for heads, _ in defined])
+        return defined[int(np.argmax(scores))][1]
 
     # ------------------------------------------------------------------ abduction
 
@@ -412,6 +443,51 @@ class Learner:
             loss = self.parser.loss([(self.parse_symbols(tree.symbols), tree.heads) for tree in trees])
             loss.backward()
             self._optimizer.step()
+
+    def description_length(self) -> int:
+        """The total number of program nodes of the semantics (its functions and library)."""
+        functions = [f for f in self.semantics.functions if f is not None]
+        return sum(len(f.program) for f in (*functions, *self.semantics.library))
+
+    def simplify(self, keys: Sequence[int] | None = None) -> list[int]:
+        """Drop each meaning in turn that a simpler account of its inputs can replace (module docstring).
+
+        For each key with a program (the largest programs first, or ``keys`` in order): retract it,
+        re-explain the kept inputs that used it (no guesses) and re-induce; keep the change when
+        all of them are explained again and :meth:`description_length` fell, else undo it.
+
+        Returns:
+            the keys dropped.
+        """
+        if keys is None:
+            in_use = [key for key, f in enumerate(self.semantics.functions) if f is not None]
+            keys = sorted(in_use, key=lambda key: -len(self.semantics.functions[key].program))  # type: ignore[union-attr]
+        dropped = []
+        for key in keys:
+            if self.semantics.functions[key] is None:
+                continue
+            users = {index: entry for index, entry in self.explained.items()
+                     if key in (self.keyed(entry[0]) or entry[0]).symbols}
+            before = (self.semantics, dict(self.explained), self.penalties.copy(), dict(self._induced_from),
+                      self.description_length())
+            functions = list(self.semantics.functions)
+            functions[key] = None
+            self.set_semantics(Semantics(tuple(functions), self.semantics.library))
+            self.penalties[key] = math.inf
+            for index in users:
+                del self.explained[index]
+            for index, (tree, token_ids, target) in users.items():
+                again = self.explain(tree.tokens, token_ids, target, may_guess=False)
+                if again is not None:
+                    self.explained[index] = (again, token_ids, target)
+            self.induce()
+            if all(index in self.explained for index in users) and self.description_length() < before[4]:
+                self.penalties[key] = 2 * self.config.conflict_penalty
+                dropped.append(key)
+                continue
+            semantics, self.explained, self.penalties, self._induced_from, _ = before
+            self.set_semantics(semantics)
+        return dropped
 
     def _consistent(self, key: int, examples: Sequence[tuple[tuple[Value, ...], Value]]) -> bool:
         outputs = self.semantics.apply_many(key, [args for args, _ in examples])

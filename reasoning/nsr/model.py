@@ -155,6 +155,8 @@ class NSRModel(Seq2SeqModel):
                 if out_of_time() or all(item[0] in self.learner.explained for item in pool):
                     break
                 learn_round(pool, stage)
+            if length <= config.simplify_up_to and not out_of_time():
+                self.learner.simplify()
             self.learner.train_modules(config.stage_train_steps)
         stage = len(lengths) - 1
         pool = items if len(items) <= config.stage_pool else rng.sample(items, config.stage_pool)

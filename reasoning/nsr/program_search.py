@@ -94,7 +94,7 @@ GUARDED = 1
 ZEROED_ARGS = 1 << 1
 DECIDED_ARGS = 1 << (1 + MAX_ARITY)
 # Slots of the int64 ``settings`` array: the search's constants.
-RETURN_TYPE, ARITY, CONSTANT_ARGS, HAS_EMPTY, MAX_SIZE = range(5)
+RETURN_TYPE, ARITY, CONSTANT_ARGS, HAS_EMPTY, MAX_SIZE, ALL_ARGS = range(6)
 # Slots of the int64 ``meta`` array.
 SIZE, POS, N_OPEN, EVALUATED, BEST_MATCHES, BEST_SIZE = range(6)
 # What a chunk of the search ended with.
@@ -306,6 +306,16 @@ def _redundant_program(codes, ends, start, size, arity, uses_input, can_return) 
 
 
 @njit(cache=True)
+def _uses_every_argument(codes: np.ndarray, start: int, size: int, arity: int) -> bool:
+    """Whether the program of ``size`` nodes at ``start`` reads each of its ``arity`` arguments."""
+    seen = 0
+    for i in range(start, start + size):
+        if op_of(codes[i]) == ARG:
+            seen |= 1 << operand_of(codes[i])
+    return seen == (1 << arity) - 1
+
+
+@njit(cache=True)
 def _search_chunk(
     dfs, meta, best, scratch, codes, ends, lib_starts, arena, state, start, choice_codes, choice_types, child_types,
     settings, example_args, expected, max_visits,
@@ -318,7 +328,7 @@ def _search_chunk(
         codes, ends, lib_starts, arena, state: the :class:`Machine` buffers; ``start`` the program's root.
         choice_codes: int64 (n_choices,) node codes; choice_types: int64 (n_choices,) result types
             (``SAME`` for ifs); child_types: int64 (n_choices, 3) child types (``SAME`` for if branches).
-        settings: int64 (5,) the constants of the search (RETURN_TYPE ... MAX_SIZE).
+        settings: int64 (6,) the constants of the search (RETURN_TYPE ... ALL_ARGS).
         example_args: int64 (n_examples, 3) argument values; expected: int64 (n_examples,) outputs.
         max_visits: how many programs to enumerate in this chunk.
 
@@ -336,6 +346,8 @@ def _search_chunk(
             continue
         fill_subtree_ends(codes, start, size, ends)
         if _redundant_program(codes, ends, start, size, settings[ARITY], scratch[0], scratch[1]):
+            continue
+        if settings[ALL_ARGS] and not _uses_every_argument(codes, start, size, settings[ARITY]):
             continue
         meta[EVALUATED] += 1
         need = meta[BEST_MATCHES] + 1
@@ -442,9 +454,10 @@ def _choice_table(
     )
 
 
-def _settings(primitives: PrimitiveSet, arg_types: tuple[int, ...], return_type: int, max_size: int) -> np.ndarray:
-    """The int64 (5,) ``settings`` array of the kernel."""
-    settings = np.zeros(MAX_SIZE + 1, np.int64)
+def _settings(primitives: PrimitiveSet, arg_types: tuple[int, ...], return_type: int, max_size: int,
+              every_argument: bool) -> np.ndarray:
+    """The int64 (6,) ``settings`` array of the kernel."""
+    settings = np.zeros(ALL_ARGS + 1, np.int64)
     settings[RETURN_TYPE] = return_type
     settings[ARITY] = len(arg_types)
     # Arguments that, where an if has found them 0 or empty, can be written as the constant instead.
@@ -452,6 +465,7 @@ def _settings(primitives: PrimitiveSet, arg_types: tuple[int, ...], return_type:
     settings[CONSTANT_ARGS] = sum(1 << i for i, t in enumerate(arg_types) if constant_of_type[t] in primitives.ops)
     settings[HAS_EMPTY] = EMPTY in primitives.ops
     settings[MAX_SIZE] = max_size
+    settings[ALL_ARGS] = every_argument
     return settings
 
 
@@ -462,6 +476,7 @@ def induce(
     time_budget_s: float,
     library: Sequence[Function] | None = None,
     limits: EvalLimits | None = None,
+    every_argument: bool = False,
 ) -> SearchResult:
     """Find the smallest program mapping every example's arguments to its output.
 
@@ -474,6 +489,8 @@ def induce(
             chunk (milliseconds) and always evaluates at least one chunk.
         library: functions the program may call as ``call_k``.
         limits: evaluation bounds for each example; :func:`search_limits` of the examples when None.
+        every_argument: only programs that read each of their arguments (a meaning that ignores a
+            child is the last thing to believe when the examples do not show it).
 
     Returns:
         a :class:`SearchResult`; ``hit_budget`` is True unless a consistent program was found.
@@ -501,7 +518,7 @@ def induce(
             example_args[e, i] = machine.store(value, kind)
         expected[e] = machine.store(output, return_type)
 
-    settings = _settings(primitives, arg_types, return_type, max_size)
+    settings = _settings(primitives, arg_types, return_type, max_size, every_argument)
     dfs = np.zeros((STACK + 1, max_size + MAX_ARITY + 1), np.int64)
     meta = np.zeros(BEST_SIZE + 1, np.int64)
     best = np.zeros(max_size, np.int64)

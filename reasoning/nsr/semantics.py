@@ -460,7 +460,8 @@ def induce_semantics(
     Per symbol: the examples of its most common signature (arity and types) are kept, the others
     dropped and counted. The previous program is kept, without search, when it matches every kept
     example (a symbol without examples keeps its previous program). Otherwise, in increasing symbol
-    order, :func:`~reasoning.nsr.program_search.induce` searches without a library; then, as long as
+    order, :func:`~reasoning.nsr.program_search.induce` searches without a library (programs reading
+    every argument first, then any program when none of those fits); then, as long as
     some symbol became consistent, every still-inconsistent symbol is searched again with a library
     of the consistent programs of the *other* symbols that take arguments (constants are cheap for
     the search to build and would add a leaf choice to every hole), when that set changed since its
@@ -524,8 +525,15 @@ def induce_semantics(
         for helper in helpers:
             search_library.include(helper, shared.functions)
         result: SearchResult = induce(
-            examples[symbol], primitives, max_size, time_budget_s, library=search_library.functions, limits=limits
+            examples[symbol], primitives, max_size, time_budget_s, library=search_library.functions, limits=limits,
+            every_argument=True,
         )
+        if result.n_consistent < len(examples[symbol]):  # a program ignoring an argument, only if it must
+            lazy = induce(examples[symbol], primitives, max_size, time_budget_s, library=search_library.functions,
+                          limits=limits)
+            if lazy.n_consistent > result.n_consistent or result.program is None:
+                lazy = replace(lazy, seconds=lazy.seconds + result.seconds)
+                result = lazy
         choice = choices[symbol]
         choice.seconds += result.seconds
         choice.hit_budget = result.hit_budget

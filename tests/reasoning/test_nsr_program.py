@@ -355,3 +355,18 @@ def test_bad_examples_are_rejected(examples: list[tuple[tuple[object, ...], obje
 def test_primitives_that_cannot_build_the_output_are_rejected() -> None:
     with pytest.raises(ValueError, match="no program of these primitives returns a seq"):
         induce([((1,), [2])], ARITHMETIC, max_size=5, time_budget_s=1.0)
+
+
+def test_every_argument_prefers_a_program_that_reads_its_children() -> None:
+    # y is always LTURN in the examples, so "twice(turn_left(x))" (3 nodes, y ignored) fits as well as
+    # "twice(concat(y, x))" (4 nodes); only the latter generalises to another y.
+    twice = define("twice", "concat(x, x)", (SEQ,))
+    turn_left = define("turn_left", "concat(const_4, x)", (SEQ,))
+    examples = [(([WALK], [LTURN]), [LTURN, WALK, LTURN, WALK]), (([JUMP], [LTURN]), [LTURN, JUMP, LTURN, JUMP])]
+    library = [twice, turn_left]
+    lazy = induced(induce(examples, SEQUENCES, max_size=5, time_budget_s=10.0, library=library))
+    assert run_program(lazy.program, ([RUN], [RTURN]), library) == (LTURN, RUN, LTURN, RUN)
+    reading = induced(induce(examples, SEQUENCES, max_size=5, time_budget_s=10.0, library=library,
+                             every_argument=True))
+    assert run_program(reading.program, ([RUN], [RTURN]), library) == (RTURN, RUN, RTURN, RUN)
+
