@@ -34,24 +34,34 @@ PUBLISHED: dict[tuple[str, int], str] = {
 }
 
 
+CELL_OVERRIDES: dict[str, type] = {"hidden": int, "layers": int, "lr": float, "batch_size": int}
+
+
 @dataclass(frozen=True)
 class CellSpec:
-    """One bench cell: ``task:n:model:minutes`` on the command line."""
+    """One bench cell: ``task:n:model:minutes[:key=value,...]`` on the command line; the optional
+    part overrides :data:`CELL_OVERRIDES` settings for this cell only (e.g. ``hidden=64,lr=2e-4``)."""
 
     task: str
     n: int
     model: str
     minutes: float
+    overrides: tuple[tuple[str, Any], ...] = ()
 
     @classmethod
     def parse(cls, text: str) -> CellSpec:
-        """``"tsp:20:attention:15"`` -> CellSpec; ValueError saying the format otherwise."""
+        """``"tsp:20:attention:15:hidden=64"`` -> CellSpec; ValueError saying the format otherwise."""
         parts = text.split(":")
         try:
-            task, n, model, minutes = parts
-            return cls(task, int(n), model, float(minutes))
-        except ValueError:
-            raise ValueError(f"bench cell {text!r}: expected TASK:N:MODEL:MINUTES, e.g. tsp:20:attention:15") from None
+            task, n, model, minutes = parts[:4]
+            if len(parts) > 5:
+                raise ValueError
+            pairs = [pair.split("=") for pair in parts[4].split(",")] if len(parts) == 5 else []
+            overrides = tuple((key, CELL_OVERRIDES[key](value)) for key, value in pairs)
+            return cls(task, int(n), model, float(minutes), overrides)
+        except (ValueError, KeyError):
+            raise ValueError(f"bench cell {text!r}: expected TASK:N:MODEL:MINUTES[:KEY=VALUE,...] with keys "
+                             f"{', '.join(CELL_OVERRIDES)}, e.g. tsp:20:attention:15:hidden=64,lr=2e-4") from None
 
 
 def tsp_baselines(inputs: np.ndarray, optimal: np.ndarray | None) -> dict[str, float]:
@@ -112,7 +122,9 @@ def _row(config: TrainConfig, result: TrainResult, decoding: str, k: int, metric
          baselines: dict[str, float], eval_size: int, reference_s: float, decode_s: float) -> dict[str, Any]:
     """One flat result row (JSON/CSV-ready)."""
     label = decoding if decoding == "greedy" else f"{decoding} {k}"
-    row: dict[str, Any] = {"task": config.task, "n": config.n, "model": config.model, "decoding": label,
+    row: dict[str, Any] = {"task": config.task, "n": config.n, "model": config.model, "hidden": config.hidden,
+                           "layers": config.layers if config.model == "attention" else 1,
+                           "lr": config.learning_rate, "batch_size": config.batch_size, "decoding": label,
                            "eval_instances": eval_size, "seed": config.seed, "train_s": round(result.train_s, 1),
                            "steps": result.steps, "train_instances": result.instances,
                            "baseline_updates": result.baseline_updates, "decode_s": round(decode_s, 2),
@@ -151,7 +163,7 @@ def print_table(console: Any, rows: list[dict[str, Any]], title: str) -> None:
     from rich.table import Table
 
     table = Table(title=title)
-    for column in ("task", "n", "model", "decoding", "metric", "gap to exact", "baselines (same instances)",
+    for column in ("task", "n", "model (width, lr)", "decoding", "metric", "gap to exact", "baselines (same instances)",
                    "train", "steps", "decode s", "published"):
         table.add_column(column, justify="right" if column in ("n", "train", "steps", "decode s") else "left")
     previous = None
@@ -160,16 +172,19 @@ def print_table(console: Any, rows: list[dict[str, Any]], title: str) -> None:
             table.add_section()
         previous = (row["task"], row["n"], row["model"])
         metric, gap, baselines = describe(row)
-        table.add_row(row["task"], str(row["n"]), row["model"], row["decoding"], metric, gap, baselines,
+        size = f"{row['model']} {row['hidden']}" + (f"x{row['layers']}" if row["model"] == "attention" else "")
+        table.add_row(row["task"], str(row["n"]), f"{size} lr {row['lr']:g}", row["decoding"], metric, gap, baselines,
                       f"{row['train_s'] / 60:.1f} min", str(row["steps"]), f"{row['decode_s']:.1f}",
                       PUBLISHED.get((row["task"], row["n"]), ""))
     console.print(table)
 
 
 def write_results(folder: Path, payload: dict[str, Any]) -> None:
-    """``bench.json`` (payload) and ``bench.csv`` (its rows) in ``folder``, atomically."""
+    """``bench.json`` (payload) and ``bench.csv`` (its rows, blank where a task lacks a metric) in
+    ``folder``, atomically."""
     write_json_atomic(folder / "bench.json", payload)
-    write_csv_atomic(folder / "bench.csv", payload["rows"])
+    columns = list(dict.fromkeys(key for row in payload["rows"] for key in row))
+    write_csv_atomic(folder / "bench.csv", [{key: row.get(key, "") for key in columns} for row in payload["rows"]])
 
 
 def load_rows(folder: Path) -> list[dict[str, Any]]:

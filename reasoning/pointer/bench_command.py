@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ def _config(args: argparse.Namespace, cell: CellSpec) -> TrainConfig:
     config = TrainConfig(task=cell.task, n=cell.n, model=cell.model, minutes=cell.minutes, max_steps=args.max_steps,
                          seed=args.seed, batch_size=args.batch_size, lr=args.lr, hidden=args.hidden,
                          layers=args.layers, valid_size=args.valid_size, eval_seconds=args.eval_seconds)
+    config = replace(config, **dict(cell.overrides))
     try:
         config.check()
     except ValueError as error:

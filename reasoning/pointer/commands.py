@@ -67,8 +67,9 @@ def bench_parser(prog: str) -> argparse.ArgumentParser:
     """The parser of ``slotmind reason bench pointer``."""
     parser = argparse.ArgumentParser(prog=prog, formatter_class=HelpFormatter, description=BENCH_DESCRIPTION)
     parser.add_argument("cells", nargs="*", default=list(DEFAULT_CELLS),
-                        help="cells as TASK:N:MODEL:MINUTES (tasks: sort, hull, delaunay, tsp; "
-                             "models: ptrnet, attention)")
+                        help="cells as TASK:N:MODEL:MINUTES[:KEY=VALUE,...] (tasks: sort, hull, delaunay, tsp; "
+                             "models: ptrnet, attention; KEY: hidden, layers, lr, batch_size override the flags "
+                             "below for that cell)")
     parser.add_argument("--held-karp-instances", type=int, default=5, help="instances of the Held-Karp n=20 timing")
     return _add_common(parser, "greedy,sample,beam", "run_bench")
 

@@ -27,7 +27,7 @@ class TrainConfig:
         hidden: Ptr-Net LSTM width / attention-model embedding width.
         layers: attention-model encoder layers.
         reinforce: train with REINFORCE and a greedy-rollout baseline (TSP only) instead of labels;
-            None: the default for the model (attention: yes, ptrnet: no).
+            None: REINFORCE for the attention model on the TSP, labels otherwise.
         valid_size: held-out validation instances; eval_seconds: seconds between validations.
     """
 
@@ -58,7 +58,9 @@ class TrainConfig:
     @property
     def uses_reinforce(self) -> bool:
         """Whether training is REINFORCE (resolved default)."""
-        return self.model == "attention" if self.reinforce is None else self.reinforce
+        if self.reinforce is None:
+            return self.model == "attention" and self.task == "tsp"
+        return self.reinforce
 
     def check(self) -> None:
         """Raise ValueError with what to change when the configuration cannot run."""

@@ -1,6 +1,8 @@
 """Convex hull labels by Andrew's monotone chain (numba).
 
-A label is the hull's vertex indices counter-clockwise, starting at the lowest index. Points on a
+A label is the hull's vertex indices counter-clockwise, starting at the leftmost point (lowest x,
+then lowest y): a start a model can see in the geometry, unlike Vinyals et al.'s lowest index
+(scores accept any rotation, so this only changes what is easiest to learn). Points on a
 hull edge (collinear with two hull vertices) are not vertices. Duplicate points, and point sets
 whose hull has zero area (all collinear), are refused with :class:`DegeneratePointsError`.
 """
@@ -21,7 +23,7 @@ def _cross(o: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
 @njit(cache=True)
 def _monotone_chain(points: np.ndarray, order: np.ndarray) -> np.ndarray:
     """(n, 2) distinct points sorted by ``order`` (x, then y) -> hull vertex indices,
-    counter-clockwise from the lowest index."""
+    counter-clockwise from the leftmost point."""
     n = points.shape[0]
     chain = np.zeros(2 * n, dtype=np.int64)
     size = 0
@@ -36,9 +38,7 @@ def _monotone_chain(points: np.ndarray, order: np.ndarray) -> np.ndarray:
             size -= 1
         chain[size] = order[i]
         size += 1
-    hull = chain[:size - 1]  # the last point repeats the first
-    start = np.argmin(hull)
-    return np.concatenate((hull[start:], hull[:start]))
+    return chain[:size - 1].copy()  # the last point repeats the first
 
 
 def convex_hulls(points: np.ndarray) -> list[np.ndarray]:
@@ -48,7 +48,7 @@ def convex_hulls(points: np.ndarray) -> list[np.ndarray]:
         points: (B, n, 2) or (n, 2) distinct coordinates, n >= 3.
 
     Returns:
-        B int64 arrays of hull vertex indices (counter-clockwise, lowest index first).
+        B int64 arrays of hull vertex indices (counter-clockwise, leftmost first).
     """
     batch = as_point_batch(points, min_points=3)
     check_distinct(batch)

@@ -68,7 +68,7 @@ def test_hull_labels_match_scipy() -> None:
     points = np.random.default_rng(2).random((30, 12, 2))
     for instance, hull in zip(points, convex_hulls(points), strict=True):
         vertices = ConvexHull(instance).vertices  # counter-clockwise in 2-D
-        start = int(np.argmin(vertices))
+        start = int(np.argmin(instance[vertices, 0]))  # the leftmost vertex
         assert list(hull) == list(np.roll(vertices, -start))
     areas = polygon_areas(points, convex_hulls(points))
     assert np.allclose(areas, [ConvexHull(p).volume for p in points])
@@ -77,6 +77,7 @@ def test_hull_labels_match_scipy() -> None:
 def test_hull_skips_collinear_edge_points() -> None:
     square = np.array([[0, 0], [0.5, 0], [1, 0], [1, 1], [0, 1], [0.5, 0.5]], dtype=float)
     assert list(convex_hulls(square)[0]) == [0, 2, 3, 4]
+    assert list(convex_hulls(square[::-1])[0]) == [5, 3, 2, 1]
 
 
 def test_delaunay_labels_match_scipy_and_have_empty_circumcircles() -> None:

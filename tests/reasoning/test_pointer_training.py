@@ -49,7 +49,8 @@ def test_reinforce_attention_shortens_tsp_tours() -> None:
 
 def test_training_rejects_impossible_configs() -> None:
     with pytest.raises(ValueError, match="tsp only"):
-        TrainConfig(task="hull", model="attention").check()
+        TrainConfig(task="hull", model="attention", reinforce=True).check()
+    assert not TrainConfig(task="hull", model="attention").uses_reinforce
     with pytest.raises(ValueError, match="n >= 3"):
         TrainConfig(task="tsp", n=2).check()
     with pytest.raises(ValueError, match="n <= 20"):
@@ -75,6 +76,7 @@ def test_train_command_writes_a_complete_run(tmp_path: Path, capsys: pytest.Capt
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["reason", "bench", "pointer", "tsp:10"], "TASK:N:MODEL:MINUTES"),
+    (["reason", "bench", "pointer", "tsp:10:ptrnet:1:depth=3"], "keys hidden, layers"),
     (["reason", "train", "pointer", "--task", "sort", "--n", "1"], "n >= 2"),
     (["reason", "train", "pointer", "--decodings", "greedy,top"], "unknown top"),
 ])
@@ -82,6 +84,14 @@ def test_bad_requests_are_one_line_errors(argv: list[str], message: str, capsys:
                                           tmp_path: Path) -> None:
     assert main([*argv, "--run-dir", str(tmp_path / "x")]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_bench_cell_overrides() -> None:
+    from reasoning.pointer.bench import CellSpec
+
+    cell = CellSpec.parse("tsp:20:attention:15:hidden=64,lr=2e-4")
+    assert (cell.task, cell.n, cell.model, cell.minutes) == ("tsp", 20, "attention", 15.0)
+    assert dict(cell.overrides) == {"hidden": 64, "lr": 2e-4}
 
 
 @pytest.mark.slow
