@@ -33,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _register_train(actions)
     _register_eval(actions)
     _register_bench(actions)
+    _register_show(actions)
     models = actions.add_parser("models", help="list the registered models and their default hyperparameters",
                                 formatter_class=HelpFormatter)
     models.set_defaults(handler=_models)
@@ -128,6 +129,19 @@ def _register_bench(actions: argparse._SubParsersAction) -> None:
                        help="new or empty bench folder; when not given: runs/reason-bench-<task>-<time>")
     _add_training_flags(bench, minutes=0.5)
     bench.set_defaults(handler=_bench)
+
+
+def _register_show(actions: argparse._SubParsersAction) -> None:
+    show = actions.add_parser(
+        "show", help="the tree a trained NSR builds for an input: symbols, arcs, each node's value",
+        description="Print the Grounded Symbol System the NSR model of RUN_DIR builds for INPUT (its "
+                    "dependency tree, each token's symbol and each node's value), and draw it to a PNG "
+                    "with --png.",
+        formatter_class=HelpFormatter)
+    show.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by `slotmind reason train nsr`")
+    show.add_argument("input", metavar="INPUT", help='the input, tokens separated by spaces, e.g. "jump twice"')
+    show.add_argument("--png", metavar="FILE", default=None, help="also draw the tree to this PNG file")
+    show.set_defaults(handler=_show)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -313,6 +327,28 @@ def _eval(args: argparse.Namespace) -> int:
             table.add_row("", name, f"{n:,}", _percent(accuracy))
     _console().print(table)
     print(f"appended to {args.run_dir}/{METRICS_FILE}")
+    return 0
+
+
+@_reports_missing_files
+def _show(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from reasoning.seq2seq.registry import load_model
+    from reasoning.seq2seq.run_folder import CHECKPOINT_DIR
+
+    model = load_model(Path(args.run_dir) / CHECKPOINT_DIR)
+    if not hasattr(model, "read"):
+        raise UserError(f"{args.run_dir} holds a {model.name} model; only nsr builds trees (train one with "
+                        f"`slotmind reason train nsr`)")
+    try:
+        tree = model.read(args.input.split())
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    names = model.symbol_names()
+    print(tree.to_text(names))
+    if args.png:
+        print(tree.draw(args.png, names, title=args.input))
     return 0
 
 

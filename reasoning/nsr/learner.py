@@ -247,22 +247,22 @@ class Learner:
 
     # ------------------------------------------------------------------ prediction
 
-    def predict(self, sources: Sequence[tuple[str, ...]], token_ids: Sequence[Sequence[int]]) -> list[Value | None]:
-        """The deduced root value of each of B inputs; None when undefined.
+    def read(self, tokens: tuple[str, ...], token_ids: Sequence[int]) -> SymbolTree | None:
+        """The tree the model reads an input as, with every node's value; None when no tree has a value.
 
-        The greedy parse is used when its value is defined; otherwise the likeliest tree whose value
-        is (among every projective tree for short inputs, else among parser samples): a tree whose
+        The greedy parse when its root value is defined; otherwise the likeliest tree whose value is
+        (among every projective tree for short inputs, else among parser samples): a tree whose
         programs cannot be applied to its children is no reading of the input.
         """
-        perceived = [self.perceive(ids)[0] for ids in token_ids]
-        values: list[Value | None] = []
-        for tokens, symbols, heads in zip(sources, perceived, self.parse_batch(perceived), strict=True):
-            keyed = self.keyed(SymbolTree(tokens, symbols, heads))
-            value = None if keyed is None else self.deduce(keyed)[keyed.root]
-            values.append(self._defined_reading(tokens, symbols) if value is None else value)
-        return values
+        symbols = self.perceive(token_ids)[0]
+        greedy = self.parse_batch([symbols])[0]
+        return self._reading(tokens, symbols, greedy)
 
-    def _defined_reading(self, tokens: tuple[str, ...], symbols: tuple[int, ...]) -> Value | None:
+    def _reading(self, tokens: tuple[str, ...], symbols: tuple[int, ...], greedy: tuple[int, ...]
+                 ) -> SymbolTree | None:
+        keyed = self.keyed(SymbolTree(tokens, symbols, greedy))
+        if keyed is not None and (values := self.deduce(keyed))[keyed.root] is not None:
+            return SymbolTree(tokens, symbols, greedy, values)
         if len(symbols) <= self.config.enumerate_up_to:
             candidates = list(projective_trees(len(symbols), MAX_ARITY))
         else:
@@ -271,12 +271,21 @@ class Learner:
         defined = []
         for heads in candidates:
             keyed = self.keyed(SymbolTree(tokens, symbols, heads))
-            if keyed is not None and (value := self.deduce(keyed)[keyed.root]) is not None:
-                defined.append((heads, value))
+            if keyed is not None and (values := self.deduce(keyed))[keyed.root] is not None:
+                defined.append(SymbolTree(tokens, symbols, heads, values))
         if not defined:
             return None
-        scores = self._tree_log_probs(symbols, [heads for heads, _ in defined])
-        return defined[int(np.argmax(scores))][1]
+        scores = self._tree_log_probs(symbols, [tree.heads for tree in defined])
+        return defined[int(np.argmax(scores))]
+
+    def predict(self, sources: Sequence[tuple[str, ...]], token_ids: Sequence[Sequence[int]]) -> list[Value | None]:
+        """The root value of the tree :meth:`read` gives each of B inputs (parsed in one batch); None when undefined."""
+        perceived = [self.perceive(ids)[0] for ids in token_ids]
+        values: list[Value | None] = []
+        for tokens, symbols, heads in zip(sources, perceived, self.parse_batch(perceived), strict=True):
+            tree = self._reading(tokens, symbols, heads)
+            values.append(None if tree is None or tree.values is None else tree.values[tree.root])
+        return values
 
     # ------------------------------------------------------------------ abduction
 

@@ -25,6 +25,7 @@ import torch
 from reasoning.nsr.dsl import Function
 from reasoning.nsr.learner import KEY_STRIDE, Learner, LearnerConfig
 from reasoning.nsr.semantics import Semantics, format_semantics
+from reasoning.nsr.symbol_tree import SymbolTree
 from reasoning.nsr.value_domain import ValueDomain
 from reasoning.seq2seq.interface import FitProgress, FitReport, ProgressCallback, Seq2SeqModel, TrainBudget
 from reasoning.seq2seq.registry import register_model
@@ -206,15 +207,44 @@ class NSRModel(Seq2SeqModel):
                 outputs[number] = self.learner.domain.tokens_of(value)
         return outputs
 
-    def describe(self) -> str:
-        """The induced program of every (symbol, arity) in use, named by the tokens perceived as that symbol."""
+    def read(self, source: Sequence[str]) -> SymbolTree:
+        """The Grounded Symbol System the model builds for one input: symbols, tree, each node's value.
+
+        Node values are written as output text (``"I_JUMP I_JUMP"`` or a number) and symbols are
+        named by the tokens perceived as them (see :meth:`symbol_names`).
+
+        Raises:
+            ValueError: the model is untrained, the input is empty or has tokens unseen in training,
+                or no tree of the input has a value.
+        """
         if self.learner is None:
-            return "(untrained)"
+            raise ValueError("this nsr model is not trained; call fit (or load a saved one) first")
+        ids = self._token_ids(source)
+        if not source or ids is None:
+            unseen = sorted({token for token in source if token not in self._token_index})
+            raise ValueError(f"cannot read {' '.join(source)!r}: " + (f"tokens {unseen} were not in the training data"
+                                                                      if unseen else "the input is empty"))
+        tree = self.learner.read(tuple(source), ids)
+        if tree is None or tree.values is None:
+            raise ValueError(f"no tree of {' '.join(source)!r} has a value under the learned programs")
+        return tree.with_values([" ".join(self.learner.domain.tokens_of(value)) for value in tree.values])
+
+    def symbol_names(self) -> list[str]:
+        """A name for every symbol id (n_symbols,): the tokens perceived as it joined by ``|``, else ``s<id>``."""
+        if self.learner is None:
+            return []
         symbols, _ = self.learner.perceive(range(len(self.tokens)))
         readers: dict[int, list[str]] = {}
         for token, symbol in zip(self.tokens, symbols, strict=True):
             readers.setdefault(symbol, []).append(token)
-        names = [f"{'|'.join(readers.get(key // KEY_STRIDE, [f's{key // KEY_STRIDE}']))}/{key % KEY_STRIDE}"
+        return ["|".join(readers.get(symbol, [f"s{symbol}"])) for symbol in range(self.learner.n_symbols)]
+
+    def describe(self) -> str:
+        """The induced program of every (symbol, arity) in use, named by the tokens perceived as that symbol."""
+        if self.learner is None:
+            return "(untrained)"
+        symbol_names = self.symbol_names()
+        names = [f"{symbol_names[key // KEY_STRIDE]}/{key % KEY_STRIDE}"
                  for key in range(self.learner.semantics.n_symbols)]
         lines = format_semantics(self.learner.semantics, names, list(self.learner.domain.output_tokens) or None)
         return "\n".join(line for line in lines.splitlines() if not line.endswith("= ?"))

@@ -183,3 +183,11 @@ def test_train_nsr_prints_what_it_learned(tmp_path: Path, capsys: pytest.Capture
     out = capsys.readouterr().out
     assert "what nsr learned:" in out and "() = const_I_" in out
     assert (run_dir / "checkpoint" / "programs.txt").read_text().strip()
+
+    png = tmp_path / "tree.png"
+    assert main(["reason", "show", str(run_dir), "walk", "--png", str(png)]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "walk [walk] = I_WALK"
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    for bad, message in (("teleport", "were not in the training data"), ("", "the input is empty")):
+        assert main(["reason", "show", str(run_dir), bad]) == 2
+        assert message in capsys.readouterr().err
