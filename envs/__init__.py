@@ -16,7 +16,9 @@ from envs.registry import (
     register_envs,
     variant_id,
 )
+from envs.rule_world import register_rule_world
 
 register_envs()
+register_rule_world()  # slotmind/RuleWorld-v0 (envs/rule_world.py)
 
 __all__ = ["VARIANTS", "UnknownEnvError", "available_ids", "make_env", "make_vec_env", "register_envs", "variant_id"]
