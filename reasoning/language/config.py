@@ -27,12 +27,12 @@ class LanguageConfig:
     embed: int = 32
     cell: str = "gru"
     method: str = "gumbel"
-    temperature: float = 1.0
+    temperature: float = 2.0
     entropy_coeff: float = 0.05
-    lr: float = 0.001
+    lr: float = 0.003
     batch_size: int = 64
-    steps: int = 2000
-    eval_every: int = 200
+    steps: int = 3000
+    eval_every: int = 250
     relative: bool = False
     anchors: int = 20
     seed: int = 0

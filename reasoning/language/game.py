@@ -70,16 +70,18 @@ class Game(nn.Module):
         self.loss_fn = LOSSES[receiver.game]
         self.baseline = RunningMean()
 
-    def anchor_messages(self, greedy: bool) -> torch.Tensor | None:
-        """The sender's messages for the receiver's anchor objects (N, L, V), or None (absolute receiver)."""
+    def anchor_messages(self) -> torch.Tensor | None:
+        """The sender's greedy messages for the receiver's anchor objects (N, L, V), or None (absolute
+        receiver). They are the fixed dictionary the receiver compares a message with: no gradient."""
         if not self.receiver.relative:
             return None
-        return self.sender(self.receiver.anchors, self.method, self.temperature, greedy).message
+        with torch.no_grad():
+            return self.sender(self.receiver.anchors, self.method, self.temperature, greedy=True).message
 
     def forward(self, batch: GameBatch, greedy: bool = False) -> Interaction:
         """Play one batch; ``greedy`` (evaluation) takes the sender's most likely symbols."""
         sent = self.sender(batch.sender_input, self.method, self.temperature, greedy)
-        logits = self.receiver(sent.message, batch.candidates, self.anchor_messages(greedy))
+        logits = self.receiver(sent.message, batch.candidates, self.anchor_messages())
         task_loss, accuracy = self.loss_fn(logits, batch.labels)
         loss = task_loss.mean()
         if self.method == "reinforce" and not greedy:

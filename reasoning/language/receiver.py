@@ -11,6 +11,14 @@ from reasoning.language.relative import relative
 from reasoning.language.rnn_cell import RecurrentCell
 
 
+def message_features(message: torch.Tensor) -> torch.Tensor:
+    """One-hot messages (B, L, V) -> (B, L * V + V - 1): the symbol at each position beside the count of
+    each symbol 1..V-1 (the bag of symbols), so that cosine similarity credits shared symbols at the same
+    position and anywhere in the message. Parameter-free: any two languages are compared the same way."""
+    message = cut_at_eos(message)
+    return torch.cat([message.flatten(1), message[..., 1:].sum(1)], dim=1)
+
+
 class Receiver(nn.Module):
     """Reads one-hot messages (B, L, V) with a GRU/LSTM (absolute) or by their cosine similarity to the
     sender's messages for the anchor objects (relative), and scores candidates or attributes.
@@ -44,13 +52,14 @@ class Receiver(nn.Module):
         return self.anchors is not None
 
     def read(self, message: torch.Tensor, anchor_messages: torch.Tensor | None = None) -> torch.Tensor:
-        """Messages (B, L, V) -> (B, H): the recurrent state at each message's EOS (absolute), or
-        an MLP of the message's cosine similarities to ``anchor_messages`` (N, L, V) (relative)."""
+        """Messages (B, L, V) -> (B, H): the recurrent state at each message's EOS (absolute), or an MLP of
+        the cosine similarities of the message's :func:`message_features` to those of ``anchor_messages``
+        (N, L, V) (relative)."""
         message = cut_at_eos(message)
         if self.read_relative is not None:
             if anchor_messages is None:
                 raise ValueError("a relative receiver needs the sender's messages for the anchors")
-            return self.read_relative(relative(message.flatten(1), cut_at_eos(anchor_messages).flatten(1)))
+            return self.read_relative(relative(message_features(message), message_features(anchor_messages)))
         state = self.cell.initial(torch.zeros(len(message), self.head.in_features))
         outputs = []
         for t in range(message.shape[1]):

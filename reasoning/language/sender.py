@@ -56,6 +56,8 @@ class Sender(nn.Module):
         # for different objects; with PyTorch's default (small) scale the first messages are noise, the
         # receiver learns nothing from them and the sender collapses onto a few symbols.
         nn.init.normal_(self.encoder.weight, std=1.0)
+        if self.from_relative is not None:
+            nn.init.normal_(self.from_relative.weight, std=2.0 / len(anchors) ** 0.5)
         # An EOS drawn early ends the message before anything is said, and nothing pulls it back, so an
         # untrained sender rarely stops (it can still learn to: the bias is a starting point, not a rule).
         with torch.no_grad():
@@ -71,7 +73,7 @@ class Sender(nn.Module):
         hidden = self.encoder(objects)
         if self.anchors is None:
             return hidden, hidden
-        return hidden, torch.tanh(self.from_relative(relative(hidden, self.encoder(self.anchors))))
+        return hidden, self.from_relative(relative(hidden, self.encoder(self.anchors)))
 
     def forward(self, objects: torch.Tensor, method: str = "gumbel", temperature: float = 1.0,
                 greedy: bool = False) -> SenderOutput:

@@ -61,10 +61,10 @@ def test_a_relative_receiver_reads_the_anchor_messages_of_its_sender() -> None:
     batch = evaluation_batches(SMALL, data)["train"]
     with torch.no_grad():
         sent = first.sender(batch.sender_input, greedy=True).message
-        own = first.receiver(sent, batch.candidates, first.anchor_messages(greedy=True))
+        own = first.receiver(sent, batch.candidates, first.anchor_messages())
         mixed = stitch(first, second)
-        logits = mixed.receiver(sent, batch.candidates, mixed.anchor_messages(greedy=True))
-    torch.testing.assert_close(mixed.anchor_messages(greedy=True), first.anchor_messages(greedy=True))
+        logits = mixed.receiver(sent, batch.candidates, mixed.anchor_messages())
+    torch.testing.assert_close(mixed.anchor_messages(), first.anchor_messages())
     assert logits.shape == own.shape == (len(batch.labels), 3)
     with pytest.raises(ValueError, match="anchors"):
         first.receiver(sent, batch.candidates, None)
