@@ -79,7 +79,7 @@ def run_bench(base: LanguageConfig, cells: Sequence[BenchCell], bench_dir: Calla
     data = make_data(base)
     results: dict[BenchCell, TrainResult] = {}
     for cell in cells:
-        config = replace(base, method=cell.method, seed=cell.seed, relative=cell.relative)
+        config = replace(base, method=cell.method, seed=cell.seed, relative=cell.relative, encoder="")
         progress = on_start(cell) if on_start else None
         result = train(config, progress, data)
         write_run(bench_dir() / cell.name, result, config)
@@ -101,3 +101,37 @@ def run_bench(base: LanguageConfig, cells: Sequence[BenchCell], bench_dir: Calla
     runs = [{"run": cell.name, **results[cell].metrics} for cell in cells]
     return {"config": base.to_dict(), "stitch_method": stitch_method, "runs": runs,
             "rows": metric_rows(results), "stitching": stitching, "wall_s": time.perf_counter() - started}
+
+
+def load_scenes(config: LanguageConfig) -> tuple[Any, Any]:
+    """The grounded game's (training scenes, held-out scenes), encoded with ``config.encoder``."""
+    from agents.encoders.api import SlotEncoder
+    from reasoning.language.grounded import collect_scenes
+
+    scenes = collect_scenes(SlotEncoder.load(config.encoder), config.scenes, seed=1_000_000 * (1 + config.data_seed))
+    n_held = max(1, round(config.held_out * len(scenes)))
+    return scenes.subset(np.arange(n_held, len(scenes))), scenes.subset(np.arange(n_held))
+
+
+def run_grounded(base: LanguageConfig, seeds: Sequence[int], method: str, bench_dir: Callable[[], Path],
+                 on_start: Callable[[str], Callable[[Progress], None]] | None = None) -> dict[str, Any]:
+    """The grounded game for each seed (``method``); each run's metrics JSON and learning curve go to
+    ``bench_dir()/grounded-<method>-s<seed>``. Returns the row (mean, std over seeds) and the runs."""
+    from envs.run_files import write_csv_atomic, write_json_atomic
+    from reasoning.language.grounded import train_grounded
+
+    train_scenes, held_out_scenes = load_scenes(base)
+    runs = []
+    for seed in seeds:
+        config = replace(base, method=method, seed=seed)
+        name = f"grounded-{method}-s{seed}"
+        result = train_grounded(config, train_scenes, held_out_scenes, on_start(name) if on_start else None)
+        write_json_atomic(bench_dir() / name / "metrics.json", {"config": config.to_dict(), "metrics": result.metrics,
+                                                                "history": result.history})
+        write_csv_atomic(bench_dir() / name / "history.csv", result.history)
+        runs.append({"run": name, **result.metrics})
+    row: dict[str, Any] = {"method": method, "seeds": len(runs), "train_scenes": len(train_scenes),
+                           "held_out_scenes": len(held_out_scenes), "chance": runs[0]["chance"]}
+    for metric in (*METRICS, "train_s"):
+        row[f"{metric}_mean"], row[f"{metric}_std"] = mean_std([run[metric] for run in runs])
+    return {"row": row, "runs": runs}

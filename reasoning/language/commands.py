@@ -35,6 +35,9 @@ CONFIG_HELP: dict[str, str] = {
     "anchors": "number of anchor objects (drawn from the training objects with --data-seed)",
     "seed": "seed of the agents' initialisation and of the training games",
     "data_seed": "seed of the held-out split, the evaluation games and the anchors",
+    "encoder": "grounded game: a `slotmind pretrain` run folder (or encoder.pt); the sender sees ObjectWorld scenes "
+               "(3-5 objects) through this slot encoder and the receiver picks the described object among them",
+    "scenes": "grounded game: scenes rendered (a --held-out fraction of them is never seen in training)",
 }
 BENCH_SKIPS = ("method", "seed", "relative")  # the bench sets these per run
 
@@ -159,15 +162,23 @@ def _train(args: argparse.Namespace) -> int:
 
     config = _config(args)
     console = _setup(args)
-    run_dir = _run_dir(args, f"reason-language-{config.game}-{config.method}-s{config.seed}")
+    game = "grounded" if config.encoder else config.game
+    run_dir = _run_dir(args, f"reason-language-{game}-{config.method}-s{config.seed}")
     with new_progress(console) as progress:
-        result = train(config, _bar(progress, f"{config.method} {config.game}", config.steps))
-    write_run(run_dir, result, config)
-    table = Table(title=f"{config.game}, {config.attributes} x {config.values}, {config.method}, seed {config.seed}"
-                        f" ({result.metrics['train_s']:.0f} s)")
+        if config.encoder:
+            from reasoning.language.bench import run_grounded
+
+            with console.status("rendering and encoding scenes"):
+                m = run_grounded(config, [config.seed], config.method, lambda: run_dir,
+                                 lambda name: _bar(progress, name, config.steps))["runs"][0]
+            what = f"grounded (ObjectWorld scenes, chance {100 * m['chance']:.1f}%; metrics vs colour, shape)"
+        else:
+            result = train(config, _bar(progress, f"{config.method} {config.game}", config.steps))
+            write_run(run_dir, result, config)
+            m, what = result.metrics, f"{config.game}, {config.attributes} x {config.values}"
+    table = Table(title=f"{what}, {config.method}, seed {config.seed} ({m['train_s']:.0f} s)")
     for name in ("accuracy", "held-out accuracy", "topsim", "posdis", "bosdis", "entropy (bits)"):
         table.add_column(name, justify="right")
-    m = result.metrics
     table.add_row(f"{100 * m['accuracy']:.1f}%", f"{100 * m['held_out_accuracy']:.1f}%", f"{m['topsim']:.3f}",
                   f"{m['posdis']:.3f}", f"{m['bosdis']:.3f}", f"{m['entropy']:.2f}")
     console.print(table)
@@ -179,7 +190,7 @@ def _bench(args: argparse.Namespace) -> int:
     import time
 
     from envs.run_files import write_csv_atomic, write_json_atomic
-    from reasoning.language.bench import bench_cells, run_bench
+    from reasoning.language.bench import bench_cells, run_bench, run_grounded
     from reasoning.language.config import METHODS
     from reasoning.seq2seq.progress_bar import new_progress
 
@@ -202,17 +213,27 @@ def _bench(args: argparse.Namespace) -> int:
         return folder[0]
 
     started = time.perf_counter()
+    total = len(cells) + (args.seeds if base.encoder else 0)
     with new_progress(console) as progress:
-        overall = progress.add_task(f"bench language: {len(cells)} runs", total=len(cells))
+        overall = progress.add_task(f"bench language: {total} runs", total=total)
         payload = run_bench(base, cells, bench_dir,
                             on_start=lambda cell: _bar(progress, cell.name, base.steps),
                             on_done=lambda cell, result: progress.advance(overall))
+
+        def grounded_bar(name: str) -> Any:
+            progress.advance(overall)
+            return _bar(progress, name, base.steps)
+
+        if base.encoder:
+            payload["grounded"] = run_grounded(base, range(args.seeds), stitch or methods[0], bench_dir, grounded_bar)
     payload["wall_s"] = time.perf_counter() - started
     write_json_atomic(bench_dir() / "bench.json", payload)
     write_csv_atomic(bench_dir() / "bench.csv", payload["rows"])
     if payload["stitching"]:
         write_csv_atomic(bench_dir() / "stitching.csv",
                          [{k: v for k, v in row.items() if k != "matrix"} for row in payload["stitching"]])
+    if "grounded" in payload:
+        write_csv_atomic(bench_dir() / "grounded.csv", [payload["grounded"]["row"]])
     _print_bench(console, base, args.seeds, payload)
     print(bench_dir())
     return 0
@@ -229,10 +250,19 @@ def _print_bench(console: Any, base: Any, seeds: int, payload: dict[str, Any]) -
     for column in columns:
         table.add_column(column, justify="left" if column in ("method", "representation") else "right", no_wrap=True)
     for row in payload["rows"]:
-        table.add_row(row["method"], row["representation"], _pm(row, "accuracy", 100, 1),
-                      _pm(row, "held_out_accuracy", 100, 1), _pm(row, "topsim"), _pm(row, "posdis"),
-                      _pm(row, "bosdis"), _pm(row, "entropy", digits=2), f"{row['train_s_mean']:.0f}")
+        table.add_row(row["method"], row["representation"], *_metric_cells(row))
     console.print(table)
+    if "grounded" in payload:
+        row = payload["grounded"]["row"]
+        grounded = Table(title=f"grounded: ObjectWorld scenes (3-5 objects) through the slot encoder, "
+                               f"{row['seeds']} seeds; {row['train_scenes']} training scenes, held-out = "
+                               f"{row['held_out_scenes']} unseen scenes (chance {100 * row['chance']:.1f}%); "
+                               "metrics against (colour, shape)")
+        for column in columns:
+            grounded.add_column(column.replace("representation", "input"),
+                                justify="left" if column in ("method", "representation") else "right", no_wrap=True)
+        grounded.add_row(row["method"], "slots", *_metric_cells(row))
+        console.print(grounded)
     if payload["stitching"]:
         first = payload["stitching"][0]
         stitched = Table(title=f"zero-shot stitching: {payload['stitch_method']} senders x receivers of other seeds, "
@@ -248,3 +278,9 @@ def _print_bench(console: Any, base: Any, seeds: int, payload: dict[str, Any]) -
 def _pm(row: dict[str, Any], metric: str, scale: float = 1.0, digits: int = 3) -> str:
     """``mean ± std`` of ``row[metric + "_mean"]`` and ``row[metric + "_std"]``, times ``scale``."""
     return f"{scale * row[metric + '_mean']:.{digits}f} ± {scale * row[metric + '_std']:.{digits}f}"
+
+
+def _metric_cells(row: dict[str, Any]) -> list[str]:
+    """The bench table's metric columns for one row of means and stds."""
+    return [_pm(row, "accuracy", 100, 1), _pm(row, "held_out_accuracy", 100, 1), _pm(row, "topsim"),
+            _pm(row, "posdis"), _pm(row, "bosdis"), _pm(row, "entropy", digits=2), f"{row['train_s_mean']:.0f}"]

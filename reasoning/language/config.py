@@ -37,6 +37,8 @@ class LanguageConfig:
     anchors: int = 20
     seed: int = 0
     data_seed: int = 0
+    encoder: str = ""
+    scenes: int = 2000
 
     def check(self) -> None:
         """ValueError (with what to change) for an impossible configuration."""
@@ -56,6 +58,10 @@ class LanguageConfig:
             raise ValueError(f"{self.values} ** {self.attributes} = {n_objects} objects is too many; lower them")
         if self.game == "discrimination" and not 1 <= self.distractors < n_objects * (1 - self.held_out) - 1:
             raise ValueError(f"--distractors {self.distractors}: give 1 to {int(n_objects * (1 - self.held_out)) - 2}")
+        if self.encoder and (self.game != "discrimination" or self.relative):
+            raise ValueError("the grounded game (--encoder) is a discrimination game with absolute representations")
+        if self.encoder and self.scenes * self.held_out < 1:
+            raise ValueError(f"--scenes {self.scenes} x --held-out {self.held_out} leaves no held-out scene")
         if self.relative and self.anchors > n_objects * (1 - self.held_out):
             raise ValueError(f"--anchors {self.anchors} is more than the training objects")
 

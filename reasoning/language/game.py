@@ -22,11 +22,13 @@ class GameBatch:
         sender_input: (B, D) the target objects' features.
         labels: (B,) target positions among the candidates (discrimination) or (B, A) attributes.
         candidates: (B, K, D) the receiver's candidates (discrimination only).
+        candidate_mask: (B, K) bool, False where a candidate is padding (scenes with fewer objects).
     """
 
     sender_input: torch.Tensor
     labels: torch.Tensor
     candidates: torch.Tensor | None = None
+    candidate_mask: torch.Tensor | None = None
 
 
 @dataclass
@@ -82,6 +84,8 @@ class Game(nn.Module):
         """Play one batch; ``greedy`` (evaluation) takes the sender's most likely symbols."""
         sent = self.sender(batch.sender_input, self.method, self.temperature, greedy)
         logits = self.receiver(sent.message, batch.candidates, self.anchor_messages())
+        if batch.candidate_mask is not None:
+            logits = logits.masked_fill(~batch.candidate_mask, -1e9)
         task_loss, accuracy = self.loss_fn(logits, batch.labels)
         loss = task_loss.mean()
         if self.method == "reinforce" and not greedy:

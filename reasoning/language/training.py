@@ -111,35 +111,52 @@ def evaluate(game: Game, config: LanguageConfig, data: AttributeValueData,
     return result
 
 
+def fit(game: Game, next_batch: Callable[[np.random.Generator], GameBatch], checkpoint: Callable[[], dict[str, float]],
+        steps: int, lr: float, eval_every: int, seed: int,
+        on_progress: Callable[[Progress], None] | None = None) -> list[dict[str, float]]:
+    """Adam on ``game`` for ``steps`` steps of ``next_batch(rng)``; every ``eval_every`` steps (and at the
+    end) ``checkpoint()`` returns the learning-curve row (it must hold ``accuracy`` and may hold
+    ``held_out_accuracy``). Returns the learning curve, each row with step, loss and elapsed seconds."""
+    optimizer = torch.optim.Adam(game.parameters(), lr=lr)
+    rng = np.random.default_rng(seed)
+    history: list[dict[str, float]] = []
+    started = time.perf_counter()
+    for step in range(1, steps + 1):
+        game.train()
+        interaction = game(next_batch(rng))
+        optimizer.zero_grad()
+        interaction.loss.backward()
+        optimizer.step()
+        snapshot = Progress(step, steps, float(interaction.task_loss.mean()))
+        if step % eval_every == 0 or step == steps:
+            row = checkpoint()
+            snapshot.train_accuracy, snapshot.held_out_accuracy = row["accuracy"], row.get("held_out_accuracy")
+            history.append({"step": step, "loss": snapshot.loss, **row, "elapsed_s": time.perf_counter() - started})
+        if on_progress is not None:
+            on_progress(snapshot)
+    return history
+
+
 def train(config: LanguageConfig, on_progress: Callable[[Progress], None] | None = None,
           data: AttributeValueData | None = None) -> TrainResult:
     """Train one game for ``config.steps`` Adam steps on batches of training objects; every
     ``config.eval_every`` steps record accuracy and topsim. Returns the :class:`TrainResult`."""
     data = data or make_data(config)
     game = build_game(config, data)
-    optimizer = torch.optim.Adam(game.parameters(), lr=config.lr)
-    rng = np.random.default_rng(config.seed)
     batches = evaluation_batches(config, data)
     objects = all_objects(data.n_attributes, data.n_values)
-    result = TrainResult(game, data)
     started = time.perf_counter()
-    for step in range(1, config.steps + 1):
-        game.train()
+
+    def next_batch(rng: np.random.Generator) -> GameBatch:
         targets = data.train[rng.integers(0, len(data.train), config.batch_size)]
-        interaction = game(make_batch(data, targets, config.game, config.distractors, rng))
-        optimizer.zero_grad()
-        interaction.loss.backward()
-        optimizer.step()
-        snapshot = Progress(step, config.steps, float(interaction.task_loss.mean()))
-        if step % config.eval_every == 0 or step == config.steps:
-            snapshot.train_accuracy = accuracy(game, batches["train"])
-            snapshot.held_out_accuracy = accuracy(game, batches["held_out"]) if "held_out" in batches else None
-            topsim = topographic_similarity(objects, messages_for(game, objects, data.n_values))
-            result.history.append({"step": step, "loss": snapshot.loss, "accuracy": snapshot.train_accuracy,
-                                   "held_out_accuracy": snapshot.held_out_accuracy, "topsim": topsim,
-                                   "elapsed_s": time.perf_counter() - started})
-        if on_progress is not None:
-            on_progress(snapshot)
-    result.metrics = evaluate(game, config, data, batches)
+        return make_batch(data, targets, config.game, config.distractors, rng)
+
+    def checkpoint() -> dict[str, float]:
+        held = accuracy(game, batches["held_out"]) if "held_out" in batches else None
+        return {"accuracy": accuracy(game, batches["train"]), "held_out_accuracy": held,
+                "topsim": topographic_similarity(objects, messages_for(game, objects, data.n_values))}
+
+    history = fit(game, next_batch, checkpoint, config.steps, config.lr, config.eval_every, config.seed, on_progress)
+    result = TrainResult(game, data, history, evaluate(game, config, data, batches))
     result.metrics["train_s"] = time.perf_counter() - started
     return result
