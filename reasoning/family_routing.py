@@ -17,7 +17,8 @@ from typing import Any
 # Family name -> module defining ``train_parser(prog)`` and ``bench_parser(prog)``; each returns an
 # ``argparse.ArgumentParser`` whose defaults set ``handler``. Modules import only argparse-level code.
 FAMILY_MODULES: dict[str, str] = {"pointer": "reasoning.pointer.commands",
-                                  "language": "reasoning.language.commands"}
+                                  "language": "reasoning.language.commands",
+                                  "nps": "reasoning.nps.commands"}
 
 
 def family_parser(family: str, action: str, prog: str) -> argparse.ArgumentParser:
