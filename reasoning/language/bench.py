@@ -30,6 +30,7 @@ class BenchCell:
 
     @property
     def name(self) -> str:
+        """The run's folder name, e.g. ``gumbel-relative-s1``."""
         return f"{self.method}{'-relative' if self.relative else ''}-s{self.seed}"
 
 
@@ -110,7 +111,8 @@ def load_scenes(config: LanguageConfig) -> tuple[Any, Any]:
 
     scenes = collect_scenes(SlotEncoder.load(config.encoder), config.scenes, seed=1_000_000 * (1 + config.data_seed))
     n_held = max(1, round(config.held_out * len(scenes)))
-    return scenes.subset(np.arange(n_held, len(scenes))), scenes.subset(np.arange(n_held))
+    train, held_out = scenes.subset(np.arange(n_held, len(scenes))), scenes.subset(np.arange(n_held))
+    return train.standardised(train), held_out.standardised(train)
 
 
 def run_grounded(base: LanguageConfig, seeds: Sequence[int], method: str, bench_dir: Callable[[], Path],

@@ -50,6 +50,7 @@ class RunningMean:
         self.mean, self.count = 0.0, 0
 
     def update(self, value: float) -> None:
+        """Fold one batch's mean loss into the running mean."""
         self.count += 1
         self.mean += (value - self.mean) / self.count
 

@@ -33,8 +33,7 @@ class Scenes:
     """Encoded scenes, objects padded to M per scene.
 
     Attributes:
-        features: (N, M, D) float32 the slot of each object, standardised and scaled to norm ~ sqrt(2)
-            (the norm of a two-attribute one-hot, which the sender's initialisation assumes).
+        features: (N, M, D) float32 the slot of each object (0 for padding).
         present: (N, M) bool, True for real objects.
         attributes: (N, M, 2) int64 colour and shape index of each object (for the language metrics).
     """
@@ -49,6 +48,16 @@ class Scenes:
     def subset(self, index: np.ndarray) -> Scenes:
         """The scenes at ``index``."""
         return Scenes(self.features[index], self.present[index], self.attributes[index])
+
+    def standardised(self, reference: Scenes) -> Scenes:
+        """Features standardised with the per-dimension mean and std of ``reference``'s objects (the training
+        scenes) and scaled to norm ~ sqrt(2), the norm of a two-attribute one-hot that the sender's
+        initialisation assumes; padding stays 0."""
+        objects = reference.features[reference.present]
+        mean, std = objects.mean(0), objects.std(0) + 1e-6
+        scale = np.sqrt(2.0 / self.features.shape[-1])
+        features = np.where(self.present[..., None], (self.features - mean) / std * scale, 0.0)
+        return Scenes(features.astype(np.float32), self.present, self.attributes)
 
 
 def slot_per_object(slot_masks: np.ndarray, instance_mask: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -87,9 +96,7 @@ def collect_scenes(encoder: Any, n_scenes: int, seed: int, env_id: str = "slotmi
         for m, row in enumerate(index):
             colour = tuple(np.round(rows[row, RGB], 2))
             attributes[n, m] = palette.setdefault(colour, len(palette)), int(rows[row, SHAPE].argmax())
-    mean, std = features[present].mean(0), features[present].std(0) + 1e-6
-    features = np.where(present[..., None], (features - mean) / std * np.sqrt(2.0 / slots.shape[-1]), 0.0)
-    return Scenes(features.astype(np.float32), present, attributes)
+    return Scenes(features, present, attributes)
 
 
 def scene_batch(scenes: Scenes, index: np.ndarray, rng: np.random.Generator) -> GameBatch:

@@ -49,6 +49,7 @@ class Receiver(nn.Module):
 
     @property
     def relative(self) -> bool:
+        """True when the receiver reads messages through relative representations."""
         return self.anchors is not None
 
     def read(self, message: torch.Tensor, anchor_messages: torch.Tensor | None = None) -> torch.Tensor:

@@ -66,6 +66,7 @@ class Sender(nn.Module):
 
     @property
     def relative(self) -> bool:
+        """True when the decoder starts from relative representations."""
         return self.anchors is not None
 
     def initial_hidden(self, objects: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

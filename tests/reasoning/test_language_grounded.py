@@ -78,3 +78,12 @@ def test_train_language_grounded_from_a_pretrain_checkpoint(tmp_path: Path, caps
     assert "grounded" in printed and printed.strip().splitlines()[-1] == str(run_dir)
     assert (run_dir / "grounded-gumbel-s0" / "metrics.json").exists()
     assert main(["reason", "train", "language", "--encoder", str(checkpoint), "--relative"]) == 2
+
+
+def test_features_are_standardised_with_training_statistics_only(scenes: Scenes) -> None:
+    train, held_out = scenes.subset(np.arange(6, 24)), scenes.subset(np.arange(6))
+    standard_train, standard_held = train.standardised(train), held_out.standardised(train)
+    np.testing.assert_allclose(standard_train.features[train.present].mean(0), 0.0, atol=1e-5)
+    np.testing.assert_array_equal(standard_held.features[~held_out.present], 0.0)
+    own = held_out.standardised(held_out).features[held_out.present]
+    assert not np.allclose(standard_held.features[held_out.present], own)
