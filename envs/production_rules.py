@@ -34,7 +34,8 @@ ARITY, A_COLOR, A_SHAPE, A_WALL, B_COLOR, B_SHAPE, CONTACT, ACTION, ARG = range(
 
 # Actions. SHIFT: move by (dx, dy); DRIFT: move by the own velocity; BOUNCE: negate each velocity
 # component whose move would leave the arena, then move; RECOLOR: take colour ``arg`` (ANY: the
-# partner's); PUSH_AWAY: step ``dx`` away from the partner's centre.
+# partner's); PUSH_AWAY: step ``dx`` away from the partner's centre. Without a partner (a unary
+# rule) RECOLOR with ANY and PUSH_AWAY change nothing.
 ACTIONS: tuple[str, ...] = ("shift", "drift", "bounce", "recolor", "push_away")
 SHIFT, DRIFT, BOUNCE, RECOLOR, PUSH_AWAY = range(len(ACTIONS))
 
@@ -79,78 +80,70 @@ DEFAULT_RULES: tuple[Rule, ...] = (
 )
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _leaves(x: float, y: float, vx: float, vy: float, radius: float) -> bool:
     nx = x + vx
     ny = y + vy
     return nx < radius or nx > 1.0 - radius or ny < radius or ny > 1.0 - radius
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _clip(value: float, radius: float) -> float:
     return min(max(value, radius), 1.0 - radius)
 
 
-@njit(cache=True)
-def _unary_holds(rule, color: int, shape: int, wall: bool) -> bool:
-    if rule[A_COLOR] != ANY and rule[A_COLOR] != color:
-        return False
-    if rule[A_SHAPE] != ANY and rule[A_SHAPE] != shape:
-        return False
-    return rule[A_WALL] == ANY or (rule[A_WALL] == 1) == wall
+@njit(cache=True, inline="always")
+def _unary_holds(rules, r: int, color: int, shape: int, wall: bool) -> bool:
+    # Bitwise, not short-circuit: colours and shapes vary at random, so branches would mispredict.
+    a_color, a_shape, a_wall = rules[r, A_COLOR], rules[r, A_SHAPE], rules[r, A_WALL]
+    return ((a_color == ANY) | (a_color == color)) & ((a_shape == ANY) | (a_shape == shape)) & (
+        (a_wall == ANY) | ((a_wall == 1) == wall))
 
 
-@njit(cache=True)
-def _nearest_partner(rule, kin, attrs, a: int, radius: float) -> int:
-    """Index of the nearest object ``b != a`` meeting the rule's partner condition, or -1."""
+@njit(cache=True, inline="always")
+def _nearest_partner(rules, r: int, kin, attrs, w: int, a: int, radius: float) -> int:
+    """Index of the nearest object ``b != a`` of world ``w`` meeting rule ``r``'s partner condition, or -1."""
     best = -1
     best_d2 = np.inf
     reach2 = (2.0 * radius) ** 2
-    for b in range(kin.shape[0]):
-        if b == a:
-            continue
-        if rule[B_COLOR] != ANY and rule[B_COLOR] != attrs[b, 0]:
-            continue
-        if rule[B_SHAPE] != ANY and rule[B_SHAPE] != attrs[b, 1]:
-            continue
-        d2 = (kin[a, 0] - kin[b, 0]) ** 2 + (kin[a, 1] - kin[b, 1]) ** 2
-        if rule[CONTACT] != ANY and (rule[CONTACT] == 1) != (d2 < reach2):
-            continue
-        if d2 < best_d2:
+    b_color, b_shape, contact = rules[r, B_COLOR], rules[r, B_SHAPE], rules[r, CONTACT]
+    for b in range(kin.shape[1]):
+        d2 = (kin[w, a, 0] - kin[w, b, 0]) ** 2 + (kin[w, a, 1] - kin[w, b, 1]) ** 2
+        ok = (b != a) & ((b_color == ANY) | (b_color == attrs[w, b, 0])) & (
+            (b_shape == ANY) | (b_shape == attrs[w, b, 1])) & ((contact == ANY) | ((contact == 1) == (d2 < reach2)))
+        if ok & (d2 < best_d2):
             best = b
             best_d2 = d2
     return best
 
 
-@njit(cache=True)
-def _act(rule, param, kin, attrs, a: int, b: int, radius: float, out_kin, out_attrs) -> None:
-    x, y, vx, vy = kin[a, 0], kin[a, 1], kin[a, 2], kin[a, 3]
-    action = rule[ACTION]
+@njit(cache=True, inline="always")
+def _act(action: int, arg: int, dx: float, dy: float, x: float, y: float, vx: float, vy: float, color: int,
+         b: int, bx: float, by: float, b_color: int, radius: float) -> tuple[float, float, float, float, int]:
+    """The new ``(x, y, vx, vy, color)`` of an object that fires ``action`` (partner ``b`` at bx, by;
+    b = -1 for a unary rule: RECOLOR from the partner and PUSH_AWAY then change nothing)."""
     if action == SHIFT:
-        out_kin[a, 0] = _clip(x + param[0], radius)
-        out_kin[a, 1] = _clip(y + param[1], radius)
-    elif action == DRIFT:
-        out_kin[a, 0] = _clip(x + vx, radius)
-        out_kin[a, 1] = _clip(y + vy, radius)
-    elif action == BOUNCE:
+        return _clip(x + dx, radius), _clip(y + dy, radius), vx, vy, color
+    if action == DRIFT:
+        return _clip(x + vx, radius), _clip(y + vy, radius), vx, vy, color
+    if action == BOUNCE:
         if x + vx < radius or x + vx > 1.0 - radius:
             vx = -vx
         if y + vy < radius or y + vy > 1.0 - radius:
             vy = -vy
-        out_kin[a, 0] = _clip(x + vx, radius)
-        out_kin[a, 1] = _clip(y + vy, radius)
-        out_kin[a, 2] = vx
-        out_kin[a, 3] = vy
-    elif action == RECOLOR:
-        out_attrs[a, 0] = attrs[b, 0] if rule[ARG] == ANY else rule[ARG]
-    elif action == PUSH_AWAY:
-        ex = x - kin[b, 0]
-        ey = y - kin[b, 1]
+        return _clip(x + vx, radius), _clip(y + vy, radius), vx, vy, color
+    if action == RECOLOR:
+        if arg != ANY:
+            return x, y, vx, vy, arg
+        return x, y, vx, vy, b_color if b >= 0 else color
+    if action == PUSH_AWAY and b >= 0:
+        ex = x - bx
+        ey = y - by
         norm = math.sqrt(ex * ex + ey * ey)
         if norm < 1e-12:  # coincident centres: step right
             ex, ey, norm = 1.0, 0.0, 1.0
-        out_kin[a, 0] = _clip(x + param[0] * ex / norm, radius)
-        out_kin[a, 1] = _clip(y + param[0] * ey / norm, radius)
+        return _clip(x + dx * ex / norm, radius), _clip(y + dx * ey / norm, radius), vx, vy, color
+    return x, y, vx, vy, color
 
 
 @njit(cache=True)
@@ -164,27 +157,32 @@ def apply_rules(kin, attrs, rules, params, radius, out_kin, out_attrs, fired, pa
     partner index of a binary rule or -1.
     """
     for w in range(kin.shape[0]):
-        wk = kin[w]
-        wa = attrs[w]
-        for a in range(wk.shape[0]):
-            out_kin[w, a] = wk[a]
-            out_attrs[w, a] = wa[a]
-            fired[w, a] = -1
-            partner[w, a] = -1
-            wall = _leaves(wk[a, 0], wk[a, 1], wk[a, 2], wk[a, 3], radius)
+        for a in range(kin.shape[1]):
+            x, y, vx, vy = kin[w, a, 0], kin[w, a, 1], kin[w, a, 2], kin[w, a, 3]
+            color, shape = attrs[w, a, 0], attrs[w, a, 1]
+            wall = _leaves(x, y, vx, vy, radius)
+            rule, b = -1, -1
             for r in range(rules.shape[0]):
-                rule = rules[r]
-                if not _unary_holds(rule, wa[a, 0], wa[a, 1], wall):
+                if not _unary_holds(rules, r, color, shape, wall):
                     continue
-                b = -1
-                if rule[ARITY] == 2:
-                    b = _nearest_partner(rule, wk, wa, a, radius)
+                if rules[r, ARITY] == 2:
+                    b = _nearest_partner(rules, r, kin, attrs, w, a, radius)
                     if b < 0:
                         continue
-                fired[w, a] = r
-                partner[w, a] = b
-                _act(rule, params[r], wk, wa, a, b, radius, out_kin[w], out_attrs[w])
+                rule = r
                 break
+            if rule >= 0:
+                bx, by, b_color = (kin[w, b, 0], kin[w, b, 1], attrs[w, b, 0]) if b >= 0 else (0.0, 0.0, -1)
+                x, y, vx, vy, color = _act(rules[rule, ACTION], rules[rule, ARG], params[rule, 0], params[rule, 1],
+                                           x, y, vx, vy, color, b, bx, by, b_color, radius)
+            out_kin[w, a, 0] = x
+            out_kin[w, a, 1] = y
+            out_kin[w, a, 2] = vx
+            out_kin[w, a, 3] = vy
+            out_attrs[w, a, 0] = color
+            out_attrs[w, a, 1] = shape
+            fired[w, a] = rule
+            partner[w, a] = b
 
 
 def apply_rules_reference(kin: np.ndarray, attrs: np.ndarray, rules: np.ndarray, params: np.ndarray,
@@ -224,9 +222,9 @@ def apply_rules_reference(kin: np.ndarray, attrs: np.ndarray, rules: np.ndarray,
                     nvx = -vx if not lo <= x + vx <= hi else vx
                     nvy = -vy if not lo <= y + vy <= hi else vy
                     nk[a] = [min(max(x + nvx, lo), hi), min(max(y + nvy, lo), hi), nvx, nvy]
-                elif action == RECOLOR:
+                elif action == RECOLOR and (arg != ANY or b >= 0):
                     na[a][0] = world_attrs[b][0] if arg == ANY else arg
-                elif action == PUSH_AWAY:
+                elif action == PUSH_AWAY and b >= 0:
                     ex, ey = x - world_kin[b][0], y - world_kin[b][1]
                     norm = math.hypot(ex, ey)
                     if norm < 1e-12:
