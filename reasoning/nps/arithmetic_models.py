@@ -26,12 +26,13 @@ def mlp(in_dim: int, hidden: int, out_dim: int) -> nn.Sequential:
 class ArithmeticNPS(nn.Module):
     """NPS with ``n_rules`` rules (no null rule) and one rule application per step."""
 
-    def __init__(self, hidden: int = 64, n_rules: int = 3, mode: str = "sequential") -> None:
+    def __init__(self, hidden: int = 64, n_rules: int = 3, mode: str = "sequential", temperature: float = 1.0
+                 ) -> None:
         super().__init__()
         self.encoder = mlp(2, hidden, hidden)
         self.operation_encoder = mlp(N_OPERATIONS, hidden, hidden)
         self.nps = NeuralProductionSystem(hidden, n_rules, mode, null_rule=False, hidden=hidden,
-                                          condition_dim=hidden)
+                                          condition_dim=hidden, temperature=temperature)
         self.decoder = mlp(hidden, hidden, 1)
 
     def forward(self, previous: torch.Tensor, number: torch.Tensor, operation: torch.Tensor

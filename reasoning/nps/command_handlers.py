@@ -28,7 +28,7 @@ def _config(args: argparse.Namespace, task: str, model: str, seed: int, steps: i
     try:
         return TrainConfig(task=task, model=model, seed=seed, steps=steps, minutes=args.minutes,
                            batch_size=args.batch_size, lr=args.lr, hidden=args.hidden, n_rules=args.n_rules,
-                           temperature=args.temperature, train_sequences=args.train_sequences,
+                           temperature=args.temperature, rule_mi=args.rule_mi, train_sequences=args.train_sequences,
                            test_sequences=args.test_sequences, length=args.length,
                            train_episodes=args.train_episodes, episode_steps=args.episode_steps,
                            test_episodes=args.test_episodes, train_objects=args.train_objects,

@@ -44,6 +44,9 @@ def _add_common(parser: argparse.ArgumentParser, handler: str) -> argparse.Argum
                        help="learned rules (0: the number of true rules, 3 arithmetic / 5 RuleWorld; RuleWorld "
                             "NPS also has the null rule)")
     group.add_argument("--temperature", type=float, default=1.0, help="Gumbel-softmax temperature in training")
+    group.add_argument("--rule-mi", type=float, default=0.1,
+                       help="weight of the slot-rule mutual information in the RuleWorld NPS objective (against rule "
+                            "collapse; 0: plain MSE)")
     group.add_argument("--minutes", type=float, default=0.0, help="cap on each model's training time (0: no cap)")
     group = parser.add_argument_group("arithmetic data")
     group.add_argument("--train-sequences", type=int, default=10000, help="training sequences (official: 10000)")

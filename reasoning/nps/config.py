@@ -16,7 +16,8 @@ DEFAULT_RULES: dict[str, int] = {"arithmetic": 3, "ruleworld": 5}
 class TrainConfig:
     """Every knob of a run. ``n_rules`` 0 means the task's default (3 arithmetic, 5 RuleWorld:
     the number of true rules; RuleWorld models also get the null rule). ``minutes`` caps the
-    training time (0: only ``steps``)."""
+    training time (0: only ``steps``). ``rule_mi``: weight of the slot-rule mutual information
+    added to the RuleWorld NPS objective (:mod:`reasoning.nps.rule_information`; 0: none)."""
 
     task: str = "arithmetic"
     model: str = "nps-seq"
@@ -28,6 +29,7 @@ class TrainConfig:
     hidden: int = 64
     n_rules: int = 0
     temperature: float = 1.0
+    rule_mi: float = 0.1
     # arithmetic
     train_sequences: int = 10000
     test_sequences: int = 2000
@@ -62,8 +64,8 @@ class TrainConfig:
         for name in positive:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name.replace('_', '-')}={getattr(self, name)} must be >= 1")
-        if self.lr <= 0 or self.temperature <= 0 or self.minutes < 0 or self.n_rules < 0:
-            raise ValueError("lr and temperature must be > 0, minutes and n-rules >= 0")
+        if self.lr <= 0 or self.temperature <= 0 or self.minutes < 0 or self.n_rules < 0 or self.rule_mi < 0:
+            raise ValueError("lr and temperature must be > 0, minutes, n-rules and rule-mi >= 0")
         if self.episode_steps < self.rollout:
             raise ValueError(f"episode-steps={self.episode_steps} must be >= rollout={self.rollout}")
         if not self.test_objects or not all(1 <= n <= 9 for n in (*self.test_objects, self.train_objects)):

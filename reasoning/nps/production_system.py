@@ -26,25 +26,29 @@ MODES: tuple[str, ...] = ("sequential", "parallel")
 class ProductionOutput:
     """slots: (B, M, D) after the rule applications; rules: (B, M) long, the rule applied to each
     slot (last application; -1 never primary); primaries: (B, K, M) one-hot (straight-through) of
-    the primary slot of each of the K applications (parallel: K = 1, all ones)."""
+    the primary slot of each of the K applications (parallel: K = 1, all ones); preferences:
+    (B, M, R) softmax over rules of each slot's rule scores on the input slots."""
 
     slots: torch.Tensor
     rules: torch.Tensor
     primaries: torch.Tensor
+    preferences: torch.Tensor
 
 
 class NeuralProductionSystem(nn.Module):
     """Rules applied to slots (B, M, D). Args: slot_dim D; n_rules learned rules; mode
     ``sequential``/``parallel``; null_rule: add the rule that changes nothing; hidden: rule-MLP
     width; rule_dim: rule-embedding width; key_dim: attention width; condition_dim: width of an
-    optional per-example vector (B, C) that the slot queries of the rule selection also read."""
+    optional per-example vector (B, C) that the slot queries of the rule selection also read;
+    temperature: of the Gumbel-softmax samples (training)."""
 
     def __init__(self, slot_dim: int, n_rules: int, mode: str = "sequential", null_rule: bool = True,
-                 hidden: int = 64, rule_dim: int = 32, key_dim: int = 32, condition_dim: int = 0) -> None:
+                 hidden: int = 64, rule_dim: int = 32, key_dim: int = 32, condition_dim: int = 0,
+                 temperature: float = 1.0) -> None:
         super().__init__()
         if mode not in MODES:
             raise ValueError(f"mode={mode!r} is unknown; choose from {', '.join(MODES)}")
-        self.mode, self.key_dim = mode, key_dim
+        self.mode, self.key_dim, self.temperature = mode, key_dim, temperature
         self.rules = RuleMLPs(n_rules, slot_dim, hidden, rule_dim, null_rule)
         self.slot_query = nn.Linear(slot_dim + condition_dim, key_dim)
         self.rule_key = nn.Linear(rule_dim, key_dim)
@@ -72,25 +76,29 @@ class NeuralProductionSystem(nn.Module):
         allowed = exclude < 0.5 if slots.shape[1] > 1 else torch.ones_like(exclude, dtype=torch.bool)
         return select_one_hot(logits, temperature, sample, allowed) @ slots
 
-    def forward(self, slots: torch.Tensor, condition: torch.Tensor | None = None, steps: int | None = None,
-                temperature: float = 1.0) -> ProductionOutput:
+    def forward(self, slots: torch.Tensor, condition: torch.Tensor | None = None, steps: int | None = None
+                ) -> ProductionOutput:
         """Apply the rules to slots (B, M, D); see :class:`ProductionOutput`. Samples (Gumbel) in
         training mode and takes the argmax in eval mode."""
+        logits = self.rule_logits(slots, condition)
+        preferences = torch.softmax(logits, dim=-1)
         if self.mode == "parallel":
-            return self._parallel(slots, condition, temperature)
-        return self._sequential(slots, condition, slots.shape[1] if steps is None else steps, temperature)
+            return self._parallel(slots, logits, preferences)
+        return self._sequential(slots, condition, slots.shape[1] if steps is None else steps, preferences)
 
-    def _parallel(self, slots: torch.Tensor, condition: torch.Tensor | None, temperature: float) -> ProductionOutput:
+    def _parallel(self, slots: torch.Tensor, logits: torch.Tensor, preferences: torch.Tensor) -> ProductionOutput:
         batch, n_slots, _ = slots.shape
-        chosen = select_one_hot(self.rule_logits(slots, condition), temperature, self.training)  # (B, M, R)
+        temperature = self.temperature
+        chosen = select_one_hot(logits, temperature, self.training)  # (B, M, R)
         eye = torch.eye(n_slots, dtype=slots.dtype, device=slots.device).expand(batch, -1, -1)
         context = self.context(slots, slots, chosen @ self.rules.embeddings, eye, temperature, self.training)
         update = (chosen[..., None] * self.rules(slots, context)).sum(-2)
-        return ProductionOutput(slots + update, chosen.argmax(-1), torch.ones_like(slots[:, None, :, 0]))
+        return ProductionOutput(slots + update, chosen.argmax(-1), torch.ones_like(slots[:, None, :, 0]), preferences)
 
-    def _sequential(self, slots: torch.Tensor, condition: torch.Tensor | None, steps: int, temperature: float
+    def _sequential(self, slots: torch.Tensor, condition: torch.Tensor | None, steps: int, preferences: torch.Tensor
                     ) -> ProductionOutput:
         batch, n_slots, _ = slots.shape
+        temperature = self.temperature
         n_rules = self.rules.n_total
         done = torch.zeros(batch, n_slots, dtype=torch.bool, device=slots.device)
         rules = torch.full((batch, n_slots), -1, dtype=torch.long, device=slots.device)
@@ -110,4 +118,4 @@ class NeuralProductionSystem(nn.Module):
             done = done | hit
             rules = torch.where(hit, rule.argmax(-1, keepdim=True).expand(-1, n_slots), rules)
             primaries.append(primary)
-        return ProductionOutput(slots, rules, torch.stack(primaries, dim=1))
+        return ProductionOutput(slots, rules, torch.stack(primaries, dim=1), preferences)

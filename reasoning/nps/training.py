@@ -19,6 +19,7 @@ from reasoning.nps.dynamics_nps import NPSDynamics
 from reasoning.nps.gnn import GNNDynamics
 from reasoning.nps.metrics import mse, rule_ami, segregation
 from reasoning.nps.mlp_baseline import MLPDynamics
+from reasoning.nps.rule_information import slot_rule_information
 from reasoning.nps.transitions import Episodes, make_episodes
 
 EVAL_POINTS = 10  # training-loss snapshots kept in the history
@@ -47,12 +48,15 @@ def build_model(config: TrainConfig) -> nn.Module:
     """The network of ``config.model`` for ``config.task`` (seeded by the caller)."""
     mode = {"nps-seq": "sequential", "nps-par": "parallel"}.get(config.model)
     if config.task == "arithmetic":
-        return ArithmeticMLP(config.hidden) if mode is None else ArithmeticNPS(config.hidden, config.rules, mode)
+        if mode is None:
+            return ArithmeticMLP(config.hidden)
+        return ArithmeticNPS(config.hidden, config.rules, mode, config.temperature)
     if config.model == "gnn":
         return GNNDynamics(N_FEATURES, config.hidden)
     if config.model == "mlp":
         return MLPDynamics(N_FEATURES, capacity=9, hidden=4 * config.hidden)
-    return NPSDynamics(N_FEATURES, config.rules, mode, slot_dim=config.hidden, hidden=config.hidden)
+    return NPSDynamics(N_FEATURES, config.rules, mode, slot_dim=config.hidden, hidden=config.hidden,
+                       temperature=config.temperature)
 
 
 def fit(model: nn.Module, loss_of_batch: Callable[[torch.Generator], torch.Tensor], config: TrainConfig,
@@ -117,13 +121,22 @@ def evaluate_arithmetic(model: nn.Module, sequences: ArithmeticSequences) -> dic
     return metrics
 
 
-def _ruleworld_loss(model: nn.Module, episodes: Episodes, batch_size: int) -> Callable[[torch.Generator], torch.Tensor]:
+def _ruleworld_loss(model: nn.Module, episodes: Episodes, batch_size: int, rule_mi: float
+                    ) -> Callable[[torch.Generator], torch.Tensor]:
+    """One-step MSE divided by the mean squared change of the training data (so that the loss is
+    about 1 for a model that predicts "no change"), minus ``rule_mi`` x I(slot; rule) for NPS."""
     states, targets, _ = episodes.transitions()
+    scale = float(((targets - states) ** 2).mean()) or 1.0
 
     def loss(generator: torch.Generator) -> torch.Tensor:
-        """One-step MSE on a random batch of transitions."""
+        """The objective on a random batch of transitions."""
         index = torch.randint(0, len(states), (batch_size,), generator=generator)
-        return ((model(states[index])[0] - targets[index]) ** 2).mean()
+        if isinstance(model, NPSDynamics):
+            prediction, out = model.predict(states[index])
+            information = slot_rule_information(out.preferences)
+        else:
+            prediction, information = model(states[index])[0], torch.zeros(())
+        return ((prediction - targets[index]) ** 2).mean() / scale - rule_mi * information
 
     return loss
 
@@ -162,7 +175,8 @@ def train_and_evaluate(config: TrainConfig, progress: Callable[[Snapshot], None]
                                        "train", config.radius)
         tests = {n: make_episodes(config.test_episodes, config.rollout, n, config.seed, "test", config.radius)
                  for n in config.test_objects}
-        history, seconds = fit(model, _ruleworld_loss(model, train_episodes, config.batch_size), config, progress)
+        objective = _ruleworld_loss(model, train_episodes, config.batch_size, config.rule_mi)
+        history, seconds = fit(model, objective, config, progress)
         metrics = evaluate_ruleworld(model, tests, config.rollout)
     return RunResult(model, metrics, history, seconds)
 

@@ -84,3 +84,18 @@ def test_baselines_map_states_to_states() -> None:
     assert MLPDynamics(12, capacity=9, hidden=32)(states)[0].shape == (3, 6, 12)
     with pytest.raises(ValueError, match="capacity"):
         MLPDynamics(12, capacity=4)(states)
+
+
+def test_slot_rule_information_rewards_confident_distinct_rules() -> None:
+    from reasoning.nps.rule_information import slot_rule_information
+
+    distinct = torch.eye(4).repeat(8, 1)  # every slot sure, rules used equally
+    collapsed = torch.zeros(32, 4)
+    collapsed[:, 0] = 1.0
+    torch.testing.assert_close(slot_rule_information(distinct), torch.log(torch.tensor(4.0)))
+    assert abs(float(slot_rule_information(collapsed))) < 1e-6
+    assert abs(float(slot_rule_information(torch.full((32, 4), 0.25)))) < 1e-6
+    nps = NeuralProductionSystem(8, n_rules=3, mode="parallel")
+    preferences = nps(torch.randn(5, 4, 8)).preferences
+    assert preferences.shape == (5, 4, 4)
+    torch.testing.assert_close(preferences.sum(-1), torch.ones(5, 4))
