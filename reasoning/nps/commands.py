@@ -38,7 +38,8 @@ def _add_common(parser: argparse.ArgumentParser, handler: str) -> argparse.Argum
     """Flags shared by train and bench (model size, optimiser, data) and the handler; returns ``parser``."""
     group = parser.add_argument_group("training")
     group.add_argument("--batch-size", type=int, default=256, help="examples per optimiser step")
-    group.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (cosine-annealed to 0)")
+    group.add_argument("--lr", type=float, default=0.0,
+                       help="Adam learning rate, cosine-annealed to 0 (0: 2e-3 arithmetic, 1e-3 RuleWorld)")
     group.add_argument("--hidden", type=int, default=64, help="slot and MLP width (the RuleWorld MLP uses 4x)")
     group.add_argument("--n-rules", type=int, default=0,
                        help="learned rules (0: the number of true rules, 3 arithmetic / 5 RuleWorld; RuleWorld "
@@ -76,7 +77,7 @@ def train_parser(prog: str) -> argparse.ArgumentParser:
                         help="nps-seq: NPS, one rule application at a time; nps-par: every slot applies a rule; "
                              "gnn: message passing over all pairs (ruleworld only); mlp: one MLP over the whole state")
     parser.add_argument("--seed", type=int, default=0, help="seed of the model, the batches and the data")
-    parser.add_argument("--steps", type=int, default=4000, help="optimiser steps")
+    parser.add_argument("--steps", type=int, default=0, help="optimiser steps (0: 8000 arithmetic, 4000 RuleWorld)")
     return _add_common(parser, "run_train")
 
 
@@ -85,7 +86,7 @@ def bench_parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, formatter_class=HelpFormatter, description=BENCH_DESCRIPTION)
     parser.add_argument("--seeds", type=int, default=3, help="seeds of NPS on arithmetic (seeds 0..N-1)")
     parser.add_argument("--ruleworld-seeds", type=int, default=1, help="seeds of each RuleWorld model")
-    parser.add_argument("--arithmetic-steps", type=int, default=4000, help="optimiser steps per arithmetic model")
+    parser.add_argument("--arithmetic-steps", type=int, default=8000, help="optimiser steps per arithmetic model")
     parser.add_argument("--ruleworld-steps", type=int, default=4000, help="optimiser steps per RuleWorld model")
     parser.add_argument("--ruleworld-models", default="nps-seq,nps-par,gnn,mlp",
                         help="comma-separated RuleWorld models, from nps-seq, nps-par, gnn, mlp")

@@ -10,22 +10,25 @@ MODELS: tuple[str, ...] = ("nps-seq", "nps-par", "gnn", "mlp")
 MODEL_LABELS: dict[str, str] = {"nps-seq": "NPS sequential", "nps-par": "NPS parallel", "gnn": "GNN", "mlp": "MLP"}
 TASK_MODELS: dict[str, tuple[str, ...]] = {"arithmetic": ("nps-seq", "nps-par", "mlp"), "ruleworld": MODELS}
 DEFAULT_RULES: dict[str, int] = {"arithmetic": 3, "ruleworld": 5}
+DEFAULT_STEPS: dict[str, int] = {"arithmetic": 8000, "ruleworld": 4000}
+DEFAULT_LR: dict[str, float] = {"arithmetic": 2e-3, "ruleworld": 1e-3}
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """Every knob of a run. ``n_rules`` 0 means the task's default (3 arithmetic, 5 RuleWorld:
-    the number of true rules; RuleWorld models also get the null rule). ``minutes`` caps the
+    the number of true rules; RuleWorld models also get the null rule). ``steps`` and ``lr`` 0
+    mean the task's defaults (DEFAULT_STEPS, DEFAULT_LR), filled in on creation. ``minutes`` caps the
     training time (0: only ``steps``). ``rule_mi``: weight of the slot-rule mutual information
     added to the RuleWorld NPS objective (:mod:`reasoning.nps.rule_information`; 0: none)."""
 
     task: str = "arithmetic"
     model: str = "nps-seq"
     seed: int = 0
-    steps: int = 4000
+    steps: int = 0
     minutes: float = 0.0
     batch_size: int = 256
-    lr: float = 1e-3
+    lr: float = 0.0
     hidden: int = 64
     n_rules: int = 0
     temperature: float = 1.0
@@ -45,6 +48,9 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "test_objects", tuple(self.test_objects))
+        if self.task in TASKS:
+            object.__setattr__(self, "steps", self.steps or DEFAULT_STEPS[self.task])
+            object.__setattr__(self, "lr", self.lr or DEFAULT_LR[self.task])
         self.check()
 
     @property

@@ -104,7 +104,8 @@ def _arithmetic_loss(model: nn.Module, steps: tuple[torch.Tensor, ...], batch_si
 @torch.no_grad()
 def evaluate_arithmetic(model: nn.Module, sequences: ArithmeticSequences) -> dict[str, float]:
     """Held-out metrics: ``mse`` (teacher-forced, per step), ``rollout_mse`` (the model's own previous
-    results fed back over the whole sequence, mean per step) and, for NPS, ``segregation``."""
+    results fed back over the whole sequence, mean per step), ``rollout_mse_sum`` (the same summed
+    over the steps: the official code's ``eval_mse``) and, for NPS, ``segregation``."""
     previous, number, operation, target = sequences.flat_steps()
     prediction, rules = model(previous, number, operation)
     metrics = {"mse": mse(prediction, target)}
@@ -118,6 +119,7 @@ def evaluate_arithmetic(model: nn.Module, sequences: ArithmeticSequences) -> dic
         result = model(result, numbers[:, t], operations[:, t])[0]
         outputs.append(result)
     metrics["rollout_mse"] = mse(torch.stack(outputs, 1), torch.from_numpy(sequences.results))
+    metrics["rollout_mse_sum"] = length * metrics["rollout_mse"]
     return metrics
 
 

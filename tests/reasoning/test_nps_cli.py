@@ -32,7 +32,7 @@ def test_train_writes_a_run_folder(task: str, model: str, tmp_path: Path, capsys
         assert (run_dir / name).stat().st_size > 0, name
     metrics = json.loads((run_dir / "metrics.json").read_text())["metrics"]
     rules = {"ami_n3", "ami_n5"} if model != "gnn" else set()
-    expected = {"mse", "rollout_mse", "segregation"} if task == "arithmetic" else {
+    expected = {"mse", "rollout_mse", "rollout_mse_sum", "segregation"} if task == "arithmetic" else {
         "mse_1step_n3", "mse_3step_n3", "mse_1step_n5", "mse_3step_n5", *rules}
     assert set(metrics) == expected and all(value == value for value in metrics.values())
     assert "mse" in printed
@@ -46,8 +46,8 @@ def test_bench_prints_one_table_and_writes_results(tmp_path: Path, capsys: pytes
                  "20", "--ruleworld-models", "nps-seq,gnn", "--engine-worlds", "4", "--engine-objects", "3",
                  "--run-dir", str(run_dir)]) == 0
     printed = capsys.readouterr().out
-    for text in ("NPS sequential", "GNN", "MLP", "segregation", "1-step MSE", "3-step MSE", "rule AMI",
-                 "speed vs pure Python", "n=5"):
+    for text in ("NPS sequential", "GNN", "MLP", "segregation", "eval_mse", "1-step MSE", "3-step MSE",
+                 "rule AMI", "speed vs pure Python", "n=5"):
         assert text in printed, text
     assert printed.strip().splitlines()[-1] == str(run_dir)
     payload = json.loads((run_dir / "bench.json").read_text())
@@ -61,7 +61,7 @@ def test_bench_prints_one_table_and_writes_results(tmp_path: Path, capsys: pytes
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["reason", "train", "nps", "--task", "arithmetic", "--model", "gnn"], "does not apply"),
-    (["reason", "train", "nps", "--steps", "0"], "steps=0"),
+    (["reason", "train", "nps", "--steps", "-1"], "steps=-1"),
     (["reason", "train", "nps", "--task", "ruleworld", "--test-objects", "3,12"], "object counts"),
     (["reason", "bench", "nps", "--ruleworld-models", "nps,gnn"], "unknown nps"),
 ])
