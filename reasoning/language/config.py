@@ -34,7 +34,7 @@ class LanguageConfig:
     steps: int = 3000
     eval_every: int = 250
     relative: bool = False
-    anchors: int = 20
+    anchors: int = 40
     seed: int = 0
     data_seed: int = 0
     encoder: str = ""

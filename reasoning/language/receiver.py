@@ -46,6 +46,11 @@ class Receiver(nn.Module):
         self.head = nn.Linear(hidden, out)
         self.candidate_encoder = nn.Linear(input_size, hidden)
         self.candidate_relative = nn.Linear(len(anchors), hidden) if anchors is not None else None
+        if anchors is not None:
+            # as in the sender: start from distinct object latents (not bias-dominated ones whose cosine
+            # similarities to the anchors would all be alike), so relative candidates differ from the start
+            nn.init.normal_(self.candidate_encoder.weight, std=1.0)
+            nn.init.zeros_(self.candidate_encoder.bias)
 
     @property
     def relative(self) -> bool:
