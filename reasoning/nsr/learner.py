@@ -21,8 +21,9 @@ the search honest while meanings are being found:
   the most training inputs holding its symbol, at the cost of a semantic change;
 * after the short inputs are explained, each meaning is tried away (:meth:`Learner.simplify`): when
   every input that used it is explained again by the other meanings plus new ones, and the programs
-  then have fewer nodes in all, the simpler account is kept (``walk around left`` read as
-  ``around(walk, left)`` rather than as ``left(around(walk))`` with a ``left`` baked into ``around``);
+  are then smaller in all (fewer nodes, and fewer constants *borrowed* from other symbols'
+  meanings), the simpler account is kept (``walk around left`` read as ``around(walk, left)``
+  rather than as ``left(around(walk))`` with a ``left`` baked into ``around``);
 * the parser reads a symbol it has never seen inside a longer input as the most common symbol it has
   seen whose meanings take the same numbers of children (its learned syntactic category), so a
   primitive seen only alone (``jump`` in SCAN's add-jump split) is parsed like the others.
@@ -40,7 +41,7 @@ import numpy as np
 import torch
 
 from reasoning.nsr.abduction import abduce
-from reasoning.nsr.dsl import CONCAT, CONST, EMPTY, MAX_ARITY, SEQ, Function, encode_node
+from reasoning.nsr.dsl import CONCAT, CONST, EMPTY, MAX_ARITY, OP_MASK, OPERAND_SHIFT, SEQ, Function, encode_node
 from reasoning.nsr.parser import TransitionParser
 from reasoning.nsr.perception import TokenPerception, fit_perception
 from reasoning.nsr.program_eval import Value
@@ -84,6 +85,7 @@ class LearnerConfig:
         lr: learning rate of perception and parser.
         simplify_up_to: after the curriculum stages up to this input length, try dropping each
             meaning for a simpler account (:meth:`Learner.simplify`); 0 never.
+        borrow_cost: what a borrowed constant adds to :meth:`Learner.description_length`.
         symbol_changes: whether abduction may change what perception saw (off: each token keeps the
             symbol perception gives it, which for token input is its own).
     """
@@ -102,6 +104,7 @@ class LearnerConfig:
     train_steps: int = 10
     lr: float = 1e-2
     simplify_up_to: int = 3
+    borrow_cost: float = 8.0
     symbol_changes: bool = False
 
 
@@ -453,10 +456,29 @@ class Learner:
             loss.backward()
             self._optimizer.step()
 
-    def description_length(self) -> int:
-        """The total number of program nodes of the semantics (its functions and library)."""
+    def description_length(self) -> float:
+        """The size of the semantics: its program nodes, plus ``borrow_cost`` per borrowed constant.
+
+        A constant in a program is *borrowed* when it writes the output token that another symbol
+        means on its own (``const_I_TURN_LEFT`` inside ``opposite`` while ``left`` alone means
+        I_TURN_LEFT): each output token is owned by the symbol that means it, and a meaning that
+        needs it should take it from that symbol's node as a child.
+        """
         functions = [f for f in self.semantics.functions if f is not None]
-        return sum(len(f.program) for f in (*functions, *self.semantics.library))
+        size = float(sum(len(f.program) for f in (*functions, *self.semantics.library)))
+        owners: dict[int, set[int]] = {}
+        for key, function in enumerate(self.semantics.functions):
+            codes = None if function is None or function.arg_types else function.program
+            if codes is not None and len(codes) == 1 and (codes[0] & OP_MASK) == CONST:
+                owners.setdefault(int(codes[0] >> OPERAND_SHIFT), set()).add(key // KEY_STRIDE)
+        for key, function in enumerate(self.semantics.functions):
+            if function is None:
+                continue
+            for code in function.program:
+                token_owners = owners.get(int(code >> OPERAND_SHIFT), set()) if (code & OP_MASK) == CONST else set()
+                if token_owners and key // KEY_STRIDE not in token_owners:
+                    size += self.config.borrow_cost
+        return size
 
     def simplify(self, keys: Sequence[int] | None = None) -> list[int]:
         """Drop each meaning in turn that a simpler account of its inputs can replace (module docstring).

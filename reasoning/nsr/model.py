@@ -143,6 +143,8 @@ class NSRModel(Seq2SeqModel):
             return unexplained
 
         for stage, length in enumerate(lengths):  # the curriculum: short inputs first
+            if out_of_time():
+                break
             pool = [item for item in items if len(item[1]) <= length]
             if len(pool) > config.stage_pool:
                 pool = rng.sample(pool, config.stage_pool)

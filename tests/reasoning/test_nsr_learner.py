@@ -91,3 +91,16 @@ def test_a_primitive_seen_alone_is_parsed_like_the_others(scan: list[Example]) -
     model = _fit(_phrases(scan, *forms))
     held_out = _phrases(scan, ("jump", "twice"), ("jump", "left", "thrice"))
     assert model.predict([e.source for e in held_out]) == [e.target for e in held_out]
+
+
+def test_a_borrowed_constant_loses_to_a_direction_child(scan: list[Example]) -> None:
+    # opposite-right in miniature: only "opposite left" is seen, and left(opposite(x)) with
+    # opposite(x) = concat(I_TURN_LEFT, x) fits it in fewer nodes; but that I_TURN_LEFT is what "left"
+    # means, so opposite(x, left) is kept, and it carries over to "opposite right".
+    actions, directions = ("walk", "look", "run", "jump"), ("left", "right")
+    forms = [(a,) for a in actions] + [(a, d) for a in actions for d in directions]
+    forms += [(a, "twice") for a in actions] + [(a, "around", d) for a in actions for d in directions]
+    forms += [(a, "opposite", "left") for a in actions]
+    model = _fit(_phrases(scan, *forms))
+    held_out = _phrases(scan, *[(a, "opposite", "right") for a in actions])
+    assert model.predict([e.source for e in held_out]) == [e.target for e in held_out]
