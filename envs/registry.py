@@ -67,12 +67,16 @@ def register_envs() -> None:
             gym.register(id=env_id, entry_point=ENTRY_POINT, kwargs=dict(kwargs))
 
 
+# slotmind ids of single gymnasium envs without a batched VecEnv (registered by their own modules).
+SINGLE_ENV_IDS: tuple[str, ...] = ("slotmind/RuleWorld-v0",)
+
+
 def available_ids() -> list[str]:
     """Every slotmind id, then the MiniGrid ids gymnasium knows."""
     import minigrid  # noqa: F401  (registers the MiniGrid ids)
 
     minigrid_ids = sorted(i for i in gym.registry if i.startswith("MiniGrid-"))
-    return list(SPEC_KWARGS) + minigrid_ids
+    return [*SPEC_KWARGS, *SINGLE_ENV_IDS, *minigrid_ids]
 
 
 def is_minigrid(env_id: str) -> bool:
@@ -81,7 +85,7 @@ def is_minigrid(env_id: str) -> bool:
 
 def check_env_id(env_id: str) -> None:
     """Raise UnknownEnvError, with close matches and the list of ids, for an unknown id."""
-    if env_id in SPEC_KWARGS:
+    if env_id in SPEC_KWARGS or env_id in SINGLE_ENV_IDS:
         return
     ids = available_ids()
     if env_id in ids:
@@ -89,7 +93,7 @@ def check_env_id(env_id: str) -> None:
     close = difflib.get_close_matches(env_id, ids, n=3)
     hint = f" Did you mean {', '.join(close)}?" if close else ""
     raise UnknownEnvError(
-        f"unknown env id {env_id!r}.{hint} Available ids: {', '.join(SPEC_KWARGS)}, "
+        f"unknown env id {env_id!r}.{hint} Available ids: {', '.join([*SPEC_KWARGS, *SINGLE_ENV_IDS])}, "
         f"and any MiniGrid-* id (e.g. MiniGrid-Empty-8x8-v0); `slotmind envs list` prints them all."
     )
 
@@ -109,7 +113,7 @@ def make_vec_env(env_id: str, n_envs: int = 1, seed: int | None = None, **kwargs
     """``n_envs`` copies of ``env_id`` as an SB3 VecEnv: the batched numba VecEnv for slotmind ids,
     a DummyVecEnv of adapted envs for MiniGrid ids. Env ``i`` is seeded ``seed + i``."""
     check_env_id(env_id)
-    if is_minigrid(env_id):
+    if is_minigrid(env_id) or env_id in SINGLE_ENV_IDS:
         from stable_baselines3.common.vec_env import DummyVecEnv
 
         vec_env: VecEnv = DummyVecEnv([lambda: make_env(env_id, **kwargs) for _ in range(n_envs)])

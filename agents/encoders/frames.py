@@ -217,6 +217,8 @@ def collect_frames(env_id: str, n_frames: int, seed: int, image_size: int = 64, 
         (n_frames, image_size, image_size) uint8.
     """
     check_env_id(env_id)
+    if not is_minigrid(env_id) and env_id not in SPEC_KWARGS:
+        raise ValueError(f"frame sets are collected from ObjectWorld and MiniGrid ids, not {env_id!r}")
     if n_frames < 0:
         raise ValueError(f"n_frames={n_frames} must be >= 0")
     if n_envs < 1 or stride < 1:

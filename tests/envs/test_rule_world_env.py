@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-import envs  # noqa: F401  (registers the ids)
+import envs  # registers the ids
 from envs.production_rules import DEFAULT_RULES
 from envs.rule_world import ENV_ID, N_FEATURES, RuleWorld, RuleWorldEnv
 
@@ -71,3 +73,14 @@ def test_bad_input_is_refused() -> None:
     env.reset(seed=0)
     with pytest.raises(ValueError, match="only action"):
         env.step(1)
+
+
+def test_rule_world_is_a_listed_id_that_play_and_vec_envs_accept(tmp_path: Path) -> None:
+    from envs.command_line import main
+
+    assert "slotmind/RuleWorld-v0" in envs.available_ids()
+    vec = envs.make_vec_env("slotmind/RuleWorld-v0", n_envs=2, seed=0)
+    assert vec.reset().shape[0] == 2
+    gif = tmp_path / "rule_world.gif"
+    assert main(["play", "slotmind/RuleWorld-v0", "--record", str(gif), "--steps", "5"]) == 0
+    assert gif.read_bytes()[:3] == b"GIF"
