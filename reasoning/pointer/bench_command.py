@@ -22,7 +22,7 @@ def _console() -> Any:
 
     console = Console()
     if not console.is_terminal:
-        console.width = max(console.width, 180)
+        console.width = max(console.width, 240)
     return console
 
 
@@ -56,6 +56,7 @@ def _bar(progress: Any, config: TrainConfig) -> Callable[[Progress], None]:
     task = progress.add_task(label, total=total)
 
     def update(snapshot: Progress) -> None:
+        """Show one training snapshot."""
         valid = ", ".join(f"{key} {value:.3f}" for key, value in snapshot.valid.items())
         progress.update(task, completed=min(snapshot.elapsed_s, total),
                         description=f"{label} step {snapshot.step} loss {snapshot.loss:.3f} {valid}")

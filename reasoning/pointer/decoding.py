@@ -21,12 +21,15 @@ Cost = Callable[[Tensor], Tensor]  # (B, L) sequences -> (B,) costs, lower is be
 class PointerModel(Protocol):
     """What decoding needs from a model (both :class:`PtrNet` and :class:`AttentionModel`)."""
 
-    def encode(self, inputs: Tensor) -> dict[str, Tensor]: ...
+    def encode(self, inputs: Tensor) -> dict[str, Tensor]:
+        """(B, n, d) inputs -> a context of tensors with the batch first."""
 
-    def initial_state(self, context: dict[str, Tensor]) -> dict[str, Tensor]: ...
+    def initial_state(self, context: dict[str, Tensor]) -> dict[str, Tensor]:
+        """The decoder state before the first step (tensors with the batch first)."""
 
     def step(self, context: dict[str, Tensor], state: dict[str, Tensor], previous: Tensor | None,
-             forbidden: Tensor) -> tuple[Tensor, dict[str, Tensor]]: ...
+             forbidden: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        """(B,) last choice (None first) and (B, P) bool mask -> (B, P) log-probabilities, new state."""
 
 
 def _safe(log_probs: Tensor) -> Tensor:

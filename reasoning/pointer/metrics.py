@@ -38,6 +38,7 @@ def same_cycle(a: np.ndarray, b: np.ndarray) -> bool:
 def _segments_cross(p: np.ndarray, q: np.ndarray, r: np.ndarray, s: np.ndarray) -> bool:
     """Whether segments pq and rs properly intersect."""
     def side(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
+        """Twice the signed area of triangle abc (positive: c left of ab)."""
         return float((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]))
 
     return side(p, q, r) * side(p, q, s) < 0 and side(r, s, p) * side(r, s, q) < 0

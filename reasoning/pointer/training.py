@@ -100,9 +100,11 @@ class _Baseline:
         return model
 
     def __call__(self, inputs: torch.Tensor) -> torch.Tensor:
+        """(B, n, 2) instances -> (B,) the baseline's greedy tour lengths."""
         return _tsp_costs(self.model, self.config, inputs)
 
     def maybe_update(self, policy: nn.Module) -> None:
+        """Replace the baseline by ``policy`` if its greedy tours are significantly shorter on fresh instances."""
         inputs = torch.as_tensor(self.config.pointer_task.sample(self.rng, BASELINE_CHECK_SIZE, self.config.n),
                                  dtype=torch.float32)
         ours, theirs = _tsp_costs(policy, self.config, inputs).numpy(), self(inputs).numpy()
@@ -139,6 +141,7 @@ def train(config: TrainConfig, run_dir: Path | None = None,
     next_eval, step, last = config.eval_seconds, 0, {}
 
     def validate() -> None:
+        """Score the greedy policy on the validation set; keep and save the best; check the baseline."""
         nonlocal best_loss, best_valid, best_state, last
         last = score(task, valid_inputs, decode(model, task, rule, valid_inputs, "greedy"), valid_refs)
         history.append({"step": step, "elapsed_s": round(time.perf_counter() - started, 2),

@@ -4,6 +4,7 @@ and Delaunay labels vs scipy, degenerate inputs."""
 from __future__ import annotations
 
 import itertools
+import time
 
 import numpy as np
 import pytest
@@ -56,9 +57,12 @@ def test_two_opt_is_never_worse_than_nearest_neighbour() -> None:
     assert (two_opt <= nn + 1e-12).all() and (two_opt < nn - 1e-6).any()
 
 
-def test_held_karp_n20_runs_and_beats_heuristics() -> None:
+def test_held_karp_n20_is_under_two_seconds_and_beats_heuristics() -> None:
     points = np.random.default_rng(1).random((1, 20, 2))
+    held_karp(points[:, :4])  # compiled (or loaded from the cache) outside the timing
+    started = time.perf_counter()
     tours, lengths = held_karp(points)
+    assert time.perf_counter() - started < 2.0  # the issue's speed target (about 0.3-0.5 s here)
     assert is_permutation(tours, 20).all()
     for method in HEURISTICS:
         assert tour_lengths(points, heuristic_tours(points, method))[0] >= lengths[0] - 1e-9

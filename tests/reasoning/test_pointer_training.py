@@ -47,6 +47,16 @@ def test_reinforce_attention_shortens_tsp_tours() -> None:
     assert result.steps == 40 and result.instances == 40 * 64
 
 
+def test_validation_history_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import reasoning.pointer.training as training
+
+    monkeypatch.setattr(training, "HISTORY_LIMIT", 3)
+    config = TrainConfig(task="sort", n=4, minutes=0, max_steps=8, hidden=16, batch_size=8, valid_size=8,
+                         eval_seconds=0.0)
+    result = train(config)
+    assert result.steps == 8 and len(result.history) == 3 and result.history[-1]["step"] == 8
+
+
 def test_training_rejects_impossible_configs() -> None:
     with pytest.raises(ValueError, match="tsp only"):
         TrainConfig(task="hull", model="attention", reinforce=True).check()
