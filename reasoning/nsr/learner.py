@@ -152,6 +152,7 @@ class Learner:
         self.explained: dict[int, tuple[SymbolTree, tuple[int, ...], Value]] = {}
         self.retractions = 0
         self.parse_classes: dict[int, int] = {}  # symbol -> the symbol the parser reads it as
+        self.analogies: dict[int, Function] = {}  # key without a program -> a meaning borrowed by analogy
         self._induced_from: dict[int, set] = {}  # semantic key -> the examples of its last induction
         self._values: dict[tuple[int, tuple], Value | None] = {}  # (key, children values) -> value
         self._guesses: dict[int, tuple[tuple[int, ...], float]] = {}  # symbol -> (leaf constant, its cost)
@@ -271,15 +272,72 @@ class Learner:
         else:
             generator = torch.Generator().manual_seed(len(symbols))  # the same answer every time
             candidates = sorted(set(self.parse_batch([symbols] * _FALLBACK_SAMPLES, generator=generator)))
+        defined = self._defined_trees(tokens, symbols, candidates)
+        if not defined and self.analogies:  # the last resort: meanings borrowed by analogy
+            learned, memo = self.semantics, self._values
+            functions = list(learned.functions)
+            for key, function in self.analogies.items():
+                functions[key] = function
+            self.semantics, self._values = Semantics(tuple(functions), learned.library), {}
+            try:
+                defined = self._defined_trees(tokens, symbols, candidates)
+            finally:
+                self.semantics, self._values = learned, memo
+        if not defined:
+            return None
+        scores = self._tree_log_probs(symbols, [tree.heads for tree in defined])
+        return defined[int(np.argmax(scores))]
+
+    def _defined_trees(self, tokens: tuple[str, ...], symbols: tuple[int, ...],
+                       candidates: Sequence[tuple[int, ...]]) -> list[SymbolTree]:
         defined = []
         for heads in candidates:
             keyed = self.keyed(SymbolTree(tokens, symbols, heads))
             if keyed is not None and (values := self.deduce(keyed))[keyed.root] is not None:
                 defined.append(SymbolTree(tokens, symbols, heads, values))
-        if not defined:
-            return None
-        scores = self._tree_log_probs(symbols, [tree.heads for tree in defined])
-        return defined[int(np.argmax(scores))]
+        return defined
+
+    def find_analogies(self) -> dict[int, Function]:
+        """Meanings for keys without a program, borrowed from a symbol used the same way; sets ``analogies``.
+
+        A symbol whose meaning alone is one token (``left/0() = const_I_TURN_LEFT``) and whose meaning
+        with k children uses no other token (``left/1(x) = concat(const_I_TURN_LEFT, x)``) lends that
+        form to every symbol that alone means another token, has no meaning with k children, and
+        occurs in the kept trees only where the lender also occurs (the same parent meanings and child
+        positions): ``right`` in ``walk opposite right`` and ``walk around right`` is used like
+        ``left``, so ``right/1(x) = concat(const_I_TURN_RIGHT, x)``. Used only when no tree of an
+        input has a value with the learned meanings.
+        """
+        own: dict[int, int] = {}  # symbol -> the token its meaning alone writes
+        for key, function in enumerate(self.semantics.functions):
+            codes = None if function is None or function.arg_types else function.program
+            if codes is not None and len(codes) == 1 and (codes[0] & OP_MASK) == CONST:
+                own[key // KEY_STRIDE] = int(codes[0] >> OPERAND_SHIFT)
+        places: dict[int, set[tuple[int, int]]] = {}  # symbol -> (parent key, child position) it fills
+        for tree, _, _ in self.explained.values():
+            keyed = self.keyed(tree)
+            for node, head in enumerate(tree.heads):
+                if keyed is not None and head >= 0:
+                    places.setdefault(tree.symbols[node], set()).add(
+                        (keyed.symbols[head], keyed.children(head).index(node)))
+        analogies: dict[int, Function] = {}
+        for key, function in enumerate(self.semantics.functions):
+            lender, arity = divmod(key, KEY_STRIDE)
+            if function is None or not arity or lender not in own:
+                continue
+            constants = [int(code >> OPERAND_SHIFT) for code in function.program if (code & OP_MASK) == CONST]
+            if any(token != own[lender] for token in constants):
+                continue
+            for borrower, token in sorted(own.items()):
+                target = borrower * KEY_STRIDE + arity
+                if (borrower == lender or self.semantics.functions[target] is not None or target in analogies
+                        or not places.get(borrower) or not places[borrower] <= places.get(lender, set())):
+                    continue
+                program = np.array([encode_node(CONST, token) if (code & OP_MASK) == CONST else code
+                                    for code in function.program], dtype=np.int64)
+                analogies[target] = Function(f"analogy{target}", program, function.arg_types, function.return_type)
+        self.analogies = analogies
+        return analogies
 
     def predict(self, sources: Sequence[tuple[str, ...]], token_ids: Sequence[Sequence[int]]) -> list[Value | None]:
         """The root value of the tree :meth:`read` gives each of B inputs (parsed in one batch); None when undefined."""

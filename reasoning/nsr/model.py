@@ -186,6 +186,7 @@ class NSRModel(Seq2SeqModel):
             best_valid = self._accuracy(valid_items) if valid_items else 0.0
         else:
             self.learner = best_state
+        self.learner.find_analogies()
         return FitReport(epochs=stage + 1, steps=rounds, train_seconds=time.perf_counter() - start,
                          best_valid_accuracy=max(best_valid, 0.0), stop_reason=stop_reason, history=history)
 
@@ -259,7 +260,8 @@ class NSRModel(Seq2SeqModel):
                  "output_tokens": list(self.learner.domain.output_tokens), "n_symbols": self.learner.n_symbols,
                  "functions": [None if f is None else _function_json(f) for f in semantics.functions],
                  "library": [_function_json(f) for f in semantics.library],
-                 "parse_classes": [[symbol, read_as] for symbol, read_as in self.learner.parse_classes.items()]}
+                 "parse_classes": [[symbol, read_as] for symbol, read_as in self.learner.parse_classes.items()],
+                 "analogies": [[key, _function_json(f)] for key, f in self.learner.analogies.items()]}
         (folder / STATE_FILE).write_text(json.dumps(state) + "\n", encoding="utf-8")
         torch.save({"perception": self.learner.perception.state_dict(), "parser": self.learner.parser.state_dict()},
                    folder / WEIGHTS_FILE)
@@ -279,4 +281,5 @@ class NSRModel(Seq2SeqModel):
             tuple(None if f is None else _function_of(f) for f in state["functions"]),
             tuple(_function_of(f) for f in state["library"])))
         model.learner.parse_classes = {symbol: read_as for symbol, read_as in state.get("parse_classes", [])}
+        model.learner.analogies = {key: _function_of(f) for key, f in state.get("analogies", [])}
         return model

@@ -9,10 +9,13 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reasoning.nsr.learner import constant_function
+from reasoning.nsr.dsl import SEQ, define
+from reasoning.nsr.learner import Learner, LearnerConfig, constant_function, semantic_key
 from reasoning.nsr.program_eval import run_program
-from reasoning.nsr.symbol_tree import check_heads, non_projective_node
+from reasoning.nsr.semantics import Semantics
+from reasoning.nsr.symbol_tree import SymbolTree, check_heads, non_projective_node
 from reasoning.nsr.tree_enumeration import projective_trees
+from reasoning.nsr.value_domain import ValueDomain
 from reasoning.seq2seq.interface import TrainBudget
 from reasoning.seq2seq.registry import create_model
 from reasoning.tasks.example import Example
@@ -104,3 +107,23 @@ def test_a_borrowed_constant_loses_to_a_direction_child(scan: list[Example]) -> 
     model = _fit(_phrases(scan, *forms))
     held_out = _phrases(scan, *[(a, "opposite", "right") for a in actions])
     assert model.predict([e.source for e in held_out]) == [e.target for e in held_out]
+
+
+
+def test_a_symbol_used_like_another_borrows_its_form() -> None:
+    # SCAN's right split in miniature: "right" never has a child in training, but it is used where
+    # "left" is (the direction of opposite), so right/1 borrows left/1's form with right's own token.
+    walk, left, right, opposite = range(4)
+    learner = Learner(4, 4, ValueDomain(("I_WALK", "I_TURN_LEFT", "I_TURN_RIGHT")), LearnerConfig(), seed=0)
+    key = semantic_key
+    learner.set_semantics(Semantics.from_functions({
+        key(walk, 0): constant_function((0,), "walk"), key(left, 0): constant_function((1,), "left"),
+        key(right, 0): constant_function((2,), "right"), key(left, 1): define("left1", "concat(const_1, x)", (SEQ,)),
+        key(opposite, 2): define("opposite2", "concat(y, concat(y, x))", (SEQ, SEQ))}, n_symbols=16))
+    trees = [SymbolTree(("walk", "opposite", "left"), (walk, opposite, left), (1, -1, 1)),
+             SymbolTree(("walk", "opposite", "right"), (walk, opposite, right), (1, -1, 1)),
+             SymbolTree(("walk", "left"), (walk, left), (1, -1))]
+    learner.explained = {i: (tree, (), ()) for i, tree in enumerate(trees)}
+    analogies = learner.find_analogies()
+    assert set(analogies) == {key(right, 1)}  # not walk/1: walk is not used where left is
+    assert run_program(analogies[key(right, 1)].program, ((0,),)) == (2, 0)
