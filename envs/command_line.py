@@ -72,5 +72,18 @@ class UserError(Exception):
     """A mistake in what the user asked for; printed as one line, exit code 2, no traceback."""
 
 
+def choice_list(text: str, choices: Sequence[str], flag: str) -> list[str]:
+    """The names of a comma-separated flag value, each checked to be one of ``choices``.
+
+    Raises:
+        UserError: the list is empty or names something not in ``choices`` (the message lists them).
+    """
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in choices]
+    if not names or unknown:
+        raise UserError(f"{flag}: unknown {', '.join(unknown) or '(none given)'}; choose from {', '.join(choices)}")
+    return names
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from envs.command_line import UserError
+from envs.command_line import UserError, choice_list
 from envs.run_files import atomic_path, new_run_dir, write_csv_atomic, write_json_atomic
 from reasoning.nps.config import MODEL_LABELS, MODELS, TrainConfig
 from reasoning.nps.training import RunResult, Snapshot, summary, train_and_evaluate
@@ -101,14 +101,6 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _models(text: str) -> list[str]:
-    names = [name.strip() for name in text.split(",") if name.strip()]
-    unknown = [name for name in names if name not in MODELS]
-    if not names or unknown:
-        raise UserError(f"--ruleworld-models: unknown {', '.join(unknown) or '(none given)'}; "
-                        f"choose from {', '.join(MODELS)}")
-    return names
-
 
 def run_bench(args: argparse.Namespace) -> int:
     """``reason bench nps``: every cell, the engine timing, one table, the folder last. Returns 0."""
@@ -119,8 +111,9 @@ def run_bench(args: argparse.Namespace) -> int:
         raise UserError("--seeds, --ruleworld-seeds and --engine-worlds must be >= 1, --engine-objects in 1..32")
     configs = [_config(args, "arithmetic", "nps-seq", seed, args.arithmetic_steps) for seed in range(args.seeds)]
     configs.append(_config(args, "arithmetic", "mlp", 0, args.arithmetic_steps))
+    models = choice_list(args.ruleworld_models, MODELS, "--ruleworld-models")
     configs += [_config(args, "ruleworld", model, seed, args.ruleworld_steps)
-                for model in _models(args.ruleworld_models) for seed in range(args.ruleworld_seeds)]
+                for model in models for seed in range(args.ruleworld_seeds)]
     folder = Path(args.run_dir) if args.run_dir else new_run_dir("nps-bench")
     folder.mkdir(parents=True, exist_ok=True)
     started, rows = time.perf_counter(), []

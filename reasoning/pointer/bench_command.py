@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from envs.command_line import UserError
+from envs.command_line import UserError, choice_list
 from envs.run_files import new_run_dir
 from reasoning.pointer.bench import CellSpec, print_table, run_cell, time_held_karp, write_results
 from reasoning.pointer.commands import DECODING_CHOICES
@@ -25,14 +25,6 @@ def _console() -> Any:
         console.width = max(console.width, 240)
     return console
 
-
-def _decodings(text: str) -> list[str]:
-    names = [name.strip() for name in text.split(",") if name.strip()]
-    unknown = [name for name in names if name not in DECODING_CHOICES]
-    if not names or unknown:
-        raise UserError(f"--decodings: unknown {', '.join(unknown) or '(none given)'}; "
-                        f"choose from {', '.join(DECODING_CHOICES)}")
-    return names
 
 
 def _config(args: argparse.Namespace, cell: CellSpec) -> TrainConfig:
@@ -71,7 +63,7 @@ def _run(args: argparse.Namespace, cells: list[CellSpec], prefix: str) -> tuple[
     from reasoning.seq2seq.progress_bar import new_progress
 
     torch.set_num_threads(max(1, args.threads))
-    decodings = _decodings(args.decodings)
+    decodings = choice_list(args.decodings, DECODING_CHOICES, "--decodings")
     configs = [_config(args, cell) for cell in cells]
     folder = Path(args.run_dir) if args.run_dir else new_run_dir(prefix)
     folder.mkdir(parents=True, exist_ok=True)
