@@ -117,10 +117,11 @@ def load_scenes(config: LanguageConfig) -> tuple[Any, Any]:
 
 def run_grounded(base: LanguageConfig, seeds: Sequence[int], method: str, bench_dir: Callable[[], Path],
                  on_start: Callable[[str], Callable[[Progress], None]] | None = None) -> dict[str, Any]:
-    """The grounded game for each seed (``method``); each run's metrics JSON and learning curve go to
-    ``bench_dir()/grounded-<method>-s<seed>``. Returns the row (mean, std over seeds) and the runs."""
-    from envs.run_files import write_csv_atomic, write_json_atomic
+    """The grounded game for each seed (``method``); each run's folder (config, checkpoint, metrics, learning
+    curve, messages, topsim.png) goes to ``bench_dir()/grounded-<method>-s<seed>``. Returns the row (mean,
+    std over seeds) and the runs."""
     from reasoning.language.grounded import train_grounded
+    from reasoning.language.run_folder import write_grounded_run
 
     train_scenes, held_out_scenes = load_scenes(base)
     runs = []
@@ -128,9 +129,7 @@ def run_grounded(base: LanguageConfig, seeds: Sequence[int], method: str, bench_
         config = replace(base, method=method, seed=seed)
         name = f"grounded-{method}-s{seed}"
         result = train_grounded(config, train_scenes, held_out_scenes, on_start(name) if on_start else None)
-        write_json_atomic(bench_dir() / name / "metrics.json", {"config": config.to_dict(), "metrics": result.metrics,
-                                                                "history": result.history})
-        write_csv_atomic(bench_dir() / name / "history.csv", result.history)
+        write_grounded_run(bench_dir() / name, result, config, {"train": train_scenes, "held_out": held_out_scenes})
         runs.append({"run": name, **result.metrics})
     row: dict[str, Any] = {"method": method, "seeds": len(runs), "train_scenes": len(train_scenes),
                            "held_out_scenes": len(held_out_scenes), "chance": runs[0]["chance"]}

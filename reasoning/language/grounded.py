@@ -18,8 +18,8 @@ import torch
 
 from reasoning.language.config import LanguageConfig
 from reasoning.language.game import Game, GameBatch
-from reasoning.language.messages import symbols
-from reasoning.language.metrics import language_metrics
+from reasoning.language.messages import lengths, symbols
+from reasoning.language.metrics import language_metrics, topographic_similarity
 from reasoning.language.receiver import Receiver
 from reasoning.language.sender import Sender
 from reasoning.language.training import Progress, accuracy, fit
@@ -118,6 +118,28 @@ def build_grounded_game(config: LanguageConfig, slot_dim: int) -> Game:
     return Game(sender, receiver, config.method, config.temperature, config.entropy_coeff)
 
 
+@torch.no_grad()
+def object_messages(game: Game, scenes: Scenes) -> np.ndarray:
+    """The sender's greedy messages (N, max_len + 1) for every real object of ``scenes``, scene by scene."""
+    game.eval()
+    objects = torch.as_tensor(scenes.features[scenes.present])
+    return symbols(game.sender(objects, game.method, greedy=True).message)
+
+
+def grounded_message_rows(game: Game, splits: dict[str, Scenes]) -> list[dict[str, Any]]:
+    """One row per object of each split's scenes: split, scene, object index, colour and shape index,
+    greedy message and length (the grounded run folder's messages.csv)."""
+    rows = []
+    for split, scenes in splits.items():
+        scene, slot = np.nonzero(scenes.present)
+        messages = object_messages(game, scenes)
+        for n, m, message, length in zip(scene, slot, messages, lengths(messages), strict=True):
+            colour, shape = scenes.attributes[n, m]
+            rows.append({"split": split, "scene": int(n), "object": int(m), "colour": int(colour),
+                         "shape": int(shape), "message": " ".join(map(str, message[:length])), "length": int(length)})
+    return rows
+
+
 @dataclass
 class GroundedResult:
     """A trained grounded game, its learning curve and final metrics."""
@@ -140,17 +162,16 @@ def train_grounded(config: LanguageConfig, train_scenes: Scenes, held_out_scenes
     def next_batch(batch_rng: np.random.Generator) -> GameBatch:
         return scene_batch(train_scenes, batch_rng.integers(0, len(train_scenes), config.batch_size), batch_rng)
 
+    held_out_attributes = held_out_scenes.attributes[held_out_scenes.present]
+
     def checkpoint() -> dict[str, float]:
         return {"accuracy": accuracy(game, evaluation["train"]),
-                "held_out_accuracy": accuracy(game, evaluation["held_out"])}
+                "held_out_accuracy": accuracy(game, evaluation["held_out"]),
+                "topsim": topographic_similarity(held_out_attributes, object_messages(game, held_out_scenes))}
 
     history = fit(game, next_batch, checkpoint, config.steps, config.lr, config.eval_every, config.seed, on_progress)
     metrics = dict(history[-1])
-    objects = torch.as_tensor(held_out_scenes.features[held_out_scenes.present])
-    with torch.no_grad():
-        game.eval()
-        messages = symbols(game.sender(objects, config.method, greedy=True).message)
-    metrics.update(language_metrics(held_out_scenes.attributes[held_out_scenes.present], messages, config.vocab))
+    metrics.update(language_metrics(held_out_attributes, object_messages(game, held_out_scenes), config.vocab))
     metrics["chance"] = float(np.mean(1.0 / held_out_scenes.present.sum(1)))
     metrics["train_s"] = time.perf_counter() - started
     return GroundedResult(game, history, metrics)

@@ -12,6 +12,7 @@ from envs.run_files import atomic_path, write_csv_atomic, write_json_atomic, wri
 from reasoning.language.config import LanguageConfig
 from reasoning.language.figures import plot_topsim
 from reasoning.language.game import Game
+from reasoning.language.grounded import GroundedResult, Scenes, build_grounded_game, grounded_message_rows
 from reasoning.language.messages import lengths
 from reasoning.language.training import TrainResult, build_game, make_data, messages_for
 
@@ -19,9 +20,10 @@ CHECKPOINT = "game.pt"
 
 
 def save_checkpoint(game: Game, config: LanguageConfig, path: str | Path) -> Path:
-    """The game's weights and its config in one file, written atomically."""
+    """The game's weights, its config and its input width in one file, written atomically."""
     with atomic_path(path) as tmp:
-        torch.save({"config": config.to_dict(), "state": game.state_dict()}, tmp)
+        torch.save({"config": config.to_dict(), "state": game.state_dict(),
+                    "input_size": game.sender.encoder.in_features}, tmp)
     return Path(path)
 
 
@@ -33,7 +35,10 @@ def load_game(run_dir: str | Path) -> tuple[Game, LanguageConfig]:
         raise FileNotFoundError(f"no {CHECKPOINT} in {run_dir}: is it a language run folder?")
     saved = torch.load(path, map_location="cpu", weights_only=True)
     config = LanguageConfig.from_dict(saved["config"])
-    game = build_game(config, make_data(config))
+    if config.encoder:  # grounded: agents on slot vectors
+        game = build_grounded_game(config, int(saved["input_size"]))
+    else:
+        game = build_game(config, make_data(config))
     game.load_state_dict(saved["state"])
     return game.eval(), config
 
@@ -52,16 +57,31 @@ def message_rows(result: TrainResult, config: LanguageConfig) -> list[dict[str, 
     return rows
 
 
+def _write_folder(run_dir: Path, game: Game, config: LanguageConfig, payload: dict[str, Any],
+                  messages: list[dict[str, Any]], title: str) -> dict[str, Any]:
+    """config.yaml, game.pt, metrics.json (``payload``), history.csv, messages.csv and topsim.png."""
+    write_text_atomic(run_dir / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False))
+    save_checkpoint(game, config, run_dir / CHECKPOINT)
+    write_json_atomic(run_dir / "metrics.json", payload)
+    write_csv_atomic(run_dir / "history.csv", payload["history"])
+    write_csv_atomic(run_dir / "messages.csv", messages)
+    plot_topsim({f"{config.method} seed {config.seed}": payload["history"]}, run_dir / "topsim.png", title)
+    return payload
+
+
 def write_run(run_dir: Path, result: TrainResult, config: LanguageConfig, extra: dict[str, Any] | None = None
               ) -> dict[str, Any]:
     """Write everything a run produced into ``run_dir``; returns the metrics JSON payload."""
-    write_text_atomic(run_dir / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False))
-    save_checkpoint(result.game, config, run_dir / CHECKPOINT)
     payload = {"config": config.to_dict(), "metrics": result.metrics, "history": result.history, **(extra or {})}
-    write_json_atomic(run_dir / "metrics.json", payload)
-    write_csv_atomic(run_dir / "history.csv", result.history)
-    write_csv_atomic(run_dir / "messages.csv", message_rows(result, config))
-    plot_topsim({f"{config.method} seed {config.seed}": result.history}, run_dir / "topsim.png",
-                f"{config.game}, {config.attributes} x {config.values}")
-    return payload
+    return _write_folder(run_dir, result.game, config, payload, message_rows(result, config),
+                         f"{config.game}, {config.attributes} x {config.values}")
+
+
+def write_grounded_run(run_dir: Path, result: GroundedResult, config: LanguageConfig, splits: dict[str, Scenes]
+                       ) -> dict[str, Any]:
+    """The grounded game's run folder (the same files as :func:`write_run`); messages.csv has one row per
+    object of each split's scenes (``splits``: name -> scenes), topsim is against (colour, shape)."""
+    payload = {"config": config.to_dict(), "metrics": result.metrics, "history": result.history}
+    return _write_folder(run_dir, result.game, config, payload, grounded_message_rows(result.game, splits),
+                         "grounded: ObjectWorld scenes, topsim vs (colour, shape) on held-out scenes")
 

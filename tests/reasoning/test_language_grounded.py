@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from agents.encoders.slot_autoencoder import ModelConfig, SlotAutoencoder
 from envs.command_line import main
 from reasoning.language.config import LanguageConfig
 from reasoning.language.grounded import Scenes, build_grounded_game, collect_scenes, scene_batch, slot_per_object
+from reasoning.language.run_folder import load_game
 
 TINY_MODEL = ModelConfig(image_size=32, resolution=16, num_slots=5, slot_dim=16, encoder_channels=8, decoder_channels=8)
 CONFIG = LanguageConfig(vocab=6, hidden=16, embed=8, steps=20, eval_every=10, scenes=30, held_out=0.2)
@@ -76,7 +78,17 @@ def test_train_language_grounded_from_a_pretrain_checkpoint(tmp_path: Path, caps
     assert main(["reason", "train", "language", *flags, "--encoder", str(checkpoint), "--run-dir", str(run_dir)]) == 0
     printed = capsys.readouterr().out
     assert "grounded" in printed and printed.strip().splitlines()[-1] == str(run_dir)
-    assert (run_dir / "grounded-gumbel-s0" / "metrics.json").exists()
+    folder = run_dir / "grounded-gumbel-s0"
+    for name in ("config.yaml", "game.pt", "metrics.json", "history.csv", "messages.csv", "topsim.png"):
+        assert (folder / name).stat().st_size > 0, name
+    messages = (folder / "messages.csv").read_text().splitlines()
+    assert messages[0] == "split,scene,object,colour,shape,message,length"
+    splits = [line.split(",")[0] for line in messages[1:]]
+    assert {"train", "held_out"} == set(splits) and len(splits) >= 3 * CONFIG.scenes  # 3-5 objects a scene
+    history = json.loads((folder / "metrics.json").read_text())["history"]
+    assert [row["step"] for row in history] == [10, 20] and all("topsim" in row for row in history)
+    game, config = load_game(folder)  # the checkpoint rebuilds the agents on slot vectors
+    assert config.encoder == str(checkpoint) and game.sender.encoder.in_features == TINY_MODEL.slot_dim
     assert main(["reason", "train", "language", "--encoder", str(checkpoint), "--relative"]) == 2
 
 
