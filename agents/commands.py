@@ -1,4 +1,5 @@
-"""Subcommands contributed by ``agents``: ``slotmind pretrain`` and ``slotmind pretrain bench``."""
+"""Subcommands contributed by ``agents``: ``pretrain`` (and ``pretrain bench``), ``train``, ``eval``, ``compare``,
+``watch`` and ``sweep``."""
 
 from __future__ import annotations
 
@@ -78,6 +79,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     bench.set_defaults(handler=lazy_handler("agents.encoders.pretrain_bench:run_bench"))
     register_training(subparsers)
     register_analysis(subparsers)
+    register_sweep(subparsers)
 
 
 def register_training(subparsers: argparse._SubParsersAction) -> None:
@@ -176,3 +178,30 @@ def register_analysis(subparsers: argparse._SubParsersAction) -> None:
                        help="the training distribution or an out-of-distribution variant")
     watch.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     watch.set_defaults(handler=lazy_handler("agents.training.watch:run_watch"))
+
+
+def register_sweep(subparsers: argparse._SubParsersAction) -> None:
+    """Attach ``sweep`` (Ray Tune is imported only when it runs)."""
+    sweep = subparsers.add_parser(
+        "sweep", help="a grid of train / pretrain / reason bench runs as Ray Tune trials, locally or on a cluster",
+        description="Run every cell of SPEC.yaml's grid (e.g. encoder x seed) as exactly the run the single-machine "
+                    "command makes, each in its own folder under one sweep folder (runs/sweep-<name>-<time>/cells/). "
+                    "Every cell is checked before anything starts. Trials run one torch thread each (the spec's "
+                    "`threads` flag changes it); a trial that dies is retried from its last checkpoint (train) up "
+                    "to the spec's `retries`. The end prints one table over the cells (train: mean ± std over seeds "
+                    "and curves.png, as `slotmind compare SWEEP_DIR`).\n\n"
+                    "Needs Ray Tune: pip install 'slotmind[ray]'. See sweeps/objectgoal-encoders.yaml for a spec.",
+        formatter_class=HelpFormatter,
+    )
+    sweep.add_argument("spec", metavar="SPEC.yaml", help="the sweep spec (with --resume also a sweep folder)")
+    sweep.add_argument("--address", default=None, metavar="auto|HOST:PORT",
+                       help="join a running Ray cluster (auto: the one started on this machine by `ray start`); "
+                            "without it Ray starts locally")
+    sweep.add_argument("--cpus", type=int, default=None, help="CPUs of the local Ray (default: all cores)")
+    sweep.add_argument("--max-concurrent", type=int, default=0,
+                       help="trials running at once (0: as many as the CPUs allow)")
+    sweep.add_argument("--resume", action="store_true",
+                       help="continue an interrupted sweep (the newest of this spec, or --sweep-dir); finished cells "
+                            "are not rerun, killed ones continue from their checkpoints")
+    sweep.add_argument("--sweep-dir", default=None, help="the sweep folder (default: runs/sweep-<name>-<time>)")
+    sweep.set_defaults(handler=lazy_handler("agents.sweeps.sweep_cli:run_sweep"))

@@ -54,12 +54,16 @@ class RunSummary:
 
 
 def expand_run_dirs(patterns: list[str]) -> list[Path]:
-    """Run folders named by ``patterns`` (paths or glob patterns, each expanded and sorted), in order,
-    without repeats; ValueError when nothing matches."""
+    """Run folders named by ``patterns`` (paths or glob patterns, each expanded and sorted; a sweep folder
+    gives its cells' run folders), in order, without repeats; ValueError when nothing matches."""
+    from agents.sweeps.layout import is_sweep_dir, sweep_cell_dirs
+
     found: list[Path] = []
     for pattern in patterns:
         matches = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
-        found.extend(Path(m) for m in matches if Path(m) not in found)
+        # A sweep folder (`slotmind sweep`) stands for the run folders of its cells.
+        paths = [cell for m in matches for cell in (sweep_cell_dirs(Path(m)) if is_sweep_dir(Path(m)) else [Path(m)])]
+        found.extend(p for p in paths if p not in found)
     if not found:
         raise ValueError(f"no runs matched {' '.join(patterns)}; pass run folders made by `slotmind train` "
                          f"(or a quoted glob such as 'runs/train-*')")
@@ -339,11 +343,20 @@ def run_compare(args: argparse.Namespace) -> int:
 
     if args.smooth < 0:
         raise ValueError(f"--smooth {args.smooth}: give a window of >= 1 episodes, or 0 for automatic")
+    from agents.sweeps.layout import COMPARE_DIR, is_sweep_dir
+
     runs = [load_summary(path) for path in expand_run_dirs(args.run_dirs)]
-    out_dir = Path(args.out) if args.out else new_run_dir("compare")
-    rows = write_comparison(runs, out_dir, args.smooth)
-    # A wide table stays on one line per group in logs and pipes; a terminal keeps its own width.
-    console = Console() if sys.stdout.isatty() else Console(width=200)
-    console.print(comparison_table(rows, split_names(runs)))
+    only_sweep = len(args.run_dirs) == 1 and is_sweep_dir(Path(args.run_dirs[0]))
+    out_dir = Path(args.out) if args.out else Path(args.run_dirs[0]) / COMPARE_DIR if only_sweep else new_run_dir(
+        "compare")
+    print_comparison(runs, out_dir, args.smooth, Console() if sys.stdout.isatty() else Console(width=200))
     print(out_dir)
     return 0
+
+
+def print_comparison(runs: list[RunSummary], out_dir: Path, window: int, console: Any) -> list[dict[str, Any]]:
+    """Write the comparison of ``runs`` to ``out_dir`` (``write_comparison``) and print its table on ``console``
+    (give a wide one for logs and pipes, so each group stays on one line); returns the group rows."""
+    rows = write_comparison(runs, out_dir, window)
+    console.print(comparison_table(rows, split_names(runs)))
+    return rows
