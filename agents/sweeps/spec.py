@@ -192,4 +192,4 @@ def _label(value: Any) -> str:
 
 def _safe(text: str) -> str:
     """A folder-name-safe version of ``text``."""
-    return re.sub(r"[^A-Za-z0-9.,=+-]+", "-", text).strip("-") or "x"
+    return re.sub(r"[^A-Za-z0-9.,=+-]+", "-", text) or "x"
