@@ -62,6 +62,9 @@ def ray_session(address: str | None, cpus: int | None, layout: SweepLayout) -> I
             raise UserError(f"--address {address}: could not join a Ray cluster ({error})") from error
     else:
         link = session_link(layout)
+        # Ray starts its workers at nice 15; a cell is the run `slotmind train` would make, so it keeps the
+        # driver's priority (else a loaded machine starves the trials and the sweep's wall time says nothing).
+        os.environ.setdefault("RAY_worker_niceness", str(os.nice(0)))
         ray.init(num_cpus=cpus or os.cpu_count(), include_dashboard=False, log_to_driver=False, _temp_dir=str(link))
     try:
         yield
@@ -100,6 +103,6 @@ def run_trials(layout: SweepLayout, cells: list[Cell], max_concurrent: int, retr
     run_config = tune.RunConfig(name=name, storage_path=str(storage), verbose=0, callbacks=callbacks,
                                 failure_config=tune.FailureConfig(max_failures=retries))
     tuner = tune.Tuner(trainable, param_space={"cell": tune.grid_search([cell.name for cell in cells])},
-                       tune_config=tune.TuneConfig(max_concurrent_trials=max_concurrent, reuse_actors=True),
+                       tune_config=tune.TuneConfig(max_concurrent_trials=max_concurrent or None, reuse_actors=True),
                        run_config=run_config)
     return list(tuner.fit())

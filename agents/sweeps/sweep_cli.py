@@ -11,6 +11,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -104,9 +105,35 @@ def summarize(layout: SweepLayout, cells: list[Cell], wall: float, console: Cons
 
         runs = [load_summary(layout.cell_dir(cell.name)) for cell in finished]
         print_comparison(runs, layout.root / COMPARE_DIR, 0, console)
+    elif finished:
+        console.print(group_table({cell.name: cell.labels for cell in finished},
+                                  {cell.name: records[cell.name].result for cell in finished}))
     console.print(f"wall time {wall:.1f} s for {len(cells)} cells ({len(finished)} finished)")
     write_json_atomic(layout.root / SUMMARY_FILE, {
         "wall_seconds": round(wall, 2), "cells": {name: {"status": r.status, "attempts": len(r.attempts), **r.result}
                                                   for name, r in records.items()}})
+    if len(finished) < len(cells):
+        console.print(f"{len(cells) - len(finished)} cells did not finish; continue with: slotmind sweep "
+                      f"{layout.root} --resume")
     print(layout.root)
     return 0 if len(finished) == len(cells) else 1
+
+
+def group_table(labels: dict[str, dict[str, str]], results: dict[str, dict[str, Any]]) -> Table:
+    """Cells grouped by every grid axis but ``seed``: mean ± std over the group of each numeric score."""
+    from agents.training.compare import format_mean_std, mean_std
+
+    groups: dict[tuple[tuple[str, str], ...], list[str]] = {}
+    for name, axes in labels.items():
+        groups.setdefault(tuple((k, v) for k, v in axes.items() if k != "seed"), []).append(name)
+    scores = [key for key in ("success_rate", "mean_return", "fg_ari", "mbo")
+              if any(isinstance(r.get(key), float) for r in results.values())]
+    table = Table(title="cells grouped (mean ± std over seeds)")
+    for column in ("group", "cells", *scores):
+        table.add_column(column, justify="left" if column == "group" else "right")
+    for key, names in groups.items():
+        values = [mean_std([float(results[n][score]) for n in names if isinstance(results[n].get(score), float)])
+                  for score in scores]
+        table.add_row(" ".join(f"{k}={v}" for k, v in key) or "all", str(len(names)),
+                      *(format_mean_std(*value) for value in values))
+    return table

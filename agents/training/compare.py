@@ -206,7 +206,7 @@ def group_rows(runs: list[RunSummary]) -> list[dict[str, Any]]:
     return rows
 
 
-def _pm(mean: float, std: float, n: int | None = None, of: int | None = None) -> str:
+def format_mean_std(mean: float, std: float, n: int | None = None, of: int | None = None) -> str:
     """"mean ± std", with "(n=...)" when only ``n`` of the group's ``of`` seeds have the value."""
     if not math.isfinite(mean):
         return "-"
@@ -227,10 +227,10 @@ def comparison_table(rows: list[dict[str, Any]], splits: list[str]) -> Any:
         timesteps = row["timesteps"]
         table.add_row(row["env"].removeprefix("slotmind/"), row["encoder"], row["algo"],
                       f"{row['seeds']} ({row['n_seeds']})",
-                      _pm(row["success_mean"], row["success_std"], row["scored_n"], row["n_seeds"]),
-                      _pm(row["return_mean"], row["return_std"], row["scored_n"], row["n_seeds"]),
-                      *(_pm(row[f"{s}_success_mean"], row[f"{s}_success_std"], row[f"{s}_n"], row["n_seeds"])
-                        for s in splits),
+                      format_mean_std(row["success_mean"], row["success_std"], row["scored_n"], row["n_seeds"]),
+                      format_mean_std(row["return_mean"], row["return_std"], row["scored_n"], row["n_seeds"]),
+                      *(format_mean_std(row[f"{s}_success_mean"], row[f"{s}_success_std"], row[f"{s}_n"],
+                                        row["n_seeds"]) for s in splits),
                       f"{timesteps:,}" if isinstance(timesteps, int) else timesteps)
     return table
 
