@@ -16,6 +16,10 @@ CONFIG_HELP: dict[str, str] = {
     "attributes": "number of attributes of an object",
     "values": "number of values of each attribute (VALUES ** ATTRIBUTES objects)",
     "distractors": "discrimination: distractors shown beside the target",
+    "train_distractors": "discrimination: distractors beside the target in each training game (0: as many as "
+                         "--distractors; at most every other training object). More than the evaluation games "
+                         "have makes a sender that leaves an attribute out lose more often, so it learns to "
+                         "describe the whole object; accuracy is always measured with --distractors",
     "held_out": "fraction of attribute combinations never seen in training (held-out accuracy is measured on them)",
     "vocab": "vocabulary size, including symbol 0 which ends a message",
     "max_len": "most symbols a sender emits before the EOS that always closes a message",
@@ -26,6 +30,8 @@ CONFIG_HELP: dict[str, str] = {
               "with an entropy bonus and a running-mean baseline",
     "temperature": "Gumbel-softmax temperature (gradient of the relaxation)",
     "entropy_coeff": "REINFORCE: weight of the sender's entropy bonus",
+    "baseline_decay": "REINFORCE: the baseline is the mean of the first 1 / (1 - DECAY) batch losses, then an "
+                      "exponential moving average with this decay (0: the mean of every loss so far)",
     "lr": "Adam learning rate",
     "batch_size": "games per training step",
     "steps": "training steps",

@@ -20,6 +20,7 @@ class LanguageConfig:
     attributes: int = 2
     values: int = 10
     distractors: int = 5
+    train_distractors: int = 20
     held_out: float = 0.1
     vocab: int = 20
     max_len: int = 2
@@ -29,6 +30,7 @@ class LanguageConfig:
     method: str = "gumbel"
     temperature: float = 2.0
     entropy_coeff: float = 0.05
+    baseline_decay: float = 0.99
     lr: float = 0.003
     batch_size: int = 64
     steps: int = 3000
@@ -58,12 +60,24 @@ class LanguageConfig:
             raise ValueError(f"{self.values} ** {self.attributes} = {n_objects} objects is too many; lower them")
         if self.game == "discrimination" and not 1 <= self.distractors < n_objects * (1 - self.held_out) - 1:
             raise ValueError(f"--distractors {self.distractors}: give 1 to {int(n_objects * (1 - self.held_out)) - 2}")
+        if not 0.0 <= self.baseline_decay < 1.0:
+            raise ValueError(f"--baseline-decay {self.baseline_decay} must be in [0, 1) (0: the mean of every loss)")
+        if self.train_distractors < 0:
+            raise ValueError(f"--train-distractors {self.train_distractors}: give 0 (as --distractors) or more")
         if self.encoder and (self.game != "discrimination" or self.relative):
             raise ValueError("the grounded game (--encoder) is a discrimination game with absolute representations")
         if self.encoder and self.scenes * self.held_out < 1:
             raise ValueError(f"--scenes {self.scenes} x --held-out {self.held_out} leaves no held-out scene")
         if self.relative and self.anchors > n_objects * (1 - self.held_out):
             raise ValueError(f"--anchors {self.anchors} is more than the training objects")
+
+    @property
+    def training_distractors(self) -> int:
+        """Distractors in each training game: ``train_distractors`` (``distractors`` when it is 0), at most
+        every other training object."""
+        n_objects = self.values ** self.attributes
+        n_train = n_objects - round(self.held_out * n_objects)
+        return max(self.distractors, min(self.train_distractors or self.distractors, n_train - 1))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (YAML/JSON friendly)."""

@@ -44,15 +44,23 @@ class Interaction:
 
 
 class RunningMean:
-    """The REINFORCE baseline: the mean of every loss seen so far (a float; 0 before the first update)."""
+    """The REINFORCE baseline: a running mean of the batch losses (a float; 0 before the first update).
 
-    def __init__(self) -> None:
-        self.mean, self.count = 0.0, 0
+    ``decay`` 0 averages every loss seen so far; ``decay`` d in (0, 1) is the mean of the first 1 / (1 - d)
+    losses and from then on an exponential moving average that gives the newest loss weight 1 - d, so the
+    baseline follows a loss that falls during training instead of staying above it (a stale baseline makes
+    every advantage negative and the score-function estimate noisier, Williams 1992 section 8)."""
+
+    def __init__(self, decay: float = 0.0) -> None:
+        if not 0.0 <= decay < 1.0:
+            raise ValueError(f"baseline decay {decay} must be in [0, 1)")
+        self.mean, self.count, self.decay = 0.0, 0, decay
 
     def update(self, value: float) -> None:
         """Fold one batch's mean loss into the running mean."""
         self.count += 1
-        self.mean += (value - self.mean) / self.count
+        rate = 1.0 / self.count if self.decay == 0.0 else max(1.0 / self.count, 1.0 - self.decay)
+        self.mean += (value - self.mean) * rate
 
 
 class Game(nn.Module):
@@ -60,18 +68,19 @@ class Game(nn.Module):
 
     ``method`` "gumbel": the loss is backpropagated through straight-through Gumbel-softmax symbols.
     "reinforce": the receiver gets the loss's gradient; the sender the score-function estimator
-    E[(L - b) grad log pi(m|x)] - entropy_coeff * grad H(pi) with b the running mean of L (Williams 1992).
+    E[(L - b) grad log pi(m|x)] - entropy_coeff * grad H(pi) with b a running mean of L (Williams 1992;
+    :class:`RunningMean`).
     """
 
     def __init__(self, sender: Sender, receiver: Receiver, method: str = "gumbel", temperature: float = 1.0,
-                 entropy_coeff: float = 0.1) -> None:
+                 entropy_coeff: float = 0.1, baseline_decay: float = 0.0) -> None:
         super().__init__()
         if method not in METHODS:
             raise ValueError(f"method {method!r}: choose one of {', '.join(METHODS)}")
         self.sender, self.receiver = sender, receiver
         self.method, self.temperature, self.entropy_coeff = method, temperature, entropy_coeff
         self.loss_fn = LOSSES[receiver.game]
-        self.baseline = RunningMean()
+        self.baseline = RunningMean(baseline_decay)
 
     def anchor_messages(self) -> torch.Tensor | None:
         """The sender's greedy messages for the receiver's anchor objects (N, L, V), or None (absolute

@@ -115,7 +115,8 @@ def build_grounded_game(config: LanguageConfig, slot_dim: int) -> Game:
     sender = Sender(slot_dim, config.vocab, config.max_len, config.hidden, config.embed, config.cell)
     receiver = Receiver("discrimination", config.vocab, config.max_len, slot_dim, n_attributes=1, n_values=2,
                         hidden=config.hidden, embed=config.embed, cell=config.cell)  # (attributes: reconstruction only)
-    return Game(sender, receiver, config.method, config.temperature, config.entropy_coeff)
+    return Game(sender, receiver, config.method, config.temperature, config.entropy_coeff,
+                config.baseline_decay)
 
 
 @torch.no_grad()

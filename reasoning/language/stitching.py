@@ -40,7 +40,7 @@ class StitchingResult:
 def stitch(sender_game: Game, receiver_game: Game) -> Game:
     """A game made of ``sender_game``'s sender and ``receiver_game``'s receiver (modules shared, not copied)."""
     return Game(sender_game.sender, receiver_game.receiver, sender_game.method, sender_game.temperature,
-                sender_game.entropy_coeff)
+                sender_game.entropy_coeff, sender_game.baseline.decay)
 
 
 def stitching_matrix(games: Sequence[Game], batch: GameBatch, n_candidates: int) -> StitchingResult:

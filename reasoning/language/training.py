@@ -38,7 +38,8 @@ def build_game(config: LanguageConfig, data: AttributeValueData) -> Game:
     sender = Sender(data.input_size, config.vocab, config.max_len, config.hidden, config.embed, config.cell, anchors)
     receiver = Receiver(config.game, config.vocab, config.max_len, data.input_size, config.attributes,
                         config.values, config.hidden, config.embed, config.cell, anchors)
-    return Game(sender, receiver, config.method, config.temperature, config.entropy_coeff)
+    return Game(sender, receiver, config.method, config.temperature, config.entropy_coeff,
+                config.baseline_decay)
 
 
 def make_batch(data: AttributeValueData, targets: np.ndarray, game: str, n_distractors: int,
@@ -49,6 +50,13 @@ def make_batch(data: AttributeValueData, targets: np.ndarray, game: str, n_distr
         return GameBatch(sender_input, torch.as_tensor(targets, dtype=torch.long))
     candidates, labels = data.candidates(targets, n_distractors, rng, pool)
     return GameBatch(sender_input, torch.as_tensor(labels), one_hot(candidates, data.n_values))
+
+
+def training_batch(config: LanguageConfig, data: AttributeValueData, rng: np.random.Generator) -> GameBatch:
+    """One training step's games: ``config.batch_size`` random training targets, each (discrimination) among
+    ``config.training_distractors`` distractors from the other training objects."""
+    targets = data.train[rng.integers(0, len(data.train), config.batch_size)]
+    return make_batch(data, targets, config.game, config.training_distractors, rng)
 
 
 def evaluation_batches(config: LanguageConfig, data: AttributeValueData) -> dict[str, GameBatch]:
@@ -148,8 +156,7 @@ def train(config: LanguageConfig, on_progress: Callable[[Progress], None] | None
     started = time.perf_counter()
 
     def next_batch(rng: np.random.Generator) -> GameBatch:
-        targets = data.train[rng.integers(0, len(data.train), config.batch_size)]
-        return make_batch(data, targets, config.game, config.distractors, rng)
+        return training_batch(config, data, rng)
 
     def checkpoint() -> dict[str, float]:
         held = accuracy(game, batches["held_out"]) if "held_out" in batches else None

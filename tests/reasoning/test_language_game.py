@@ -9,12 +9,20 @@ import pytest
 import torch
 
 from reasoning.language.config import LanguageConfig
-from reasoning.language.game import GameBatch
+from reasoning.language.game import GameBatch, RunningMean
 from reasoning.language.messages import EOS, lengths, symbols
 from reasoning.language.objects import AttributeValueData, all_objects, one_hot
 from reasoning.language.receiver import Receiver
 from reasoning.language.sender import Sender
-from reasoning.language.training import build_game, make_batch, make_data, messages_for, train
+from reasoning.language.training import (
+    build_game,
+    evaluation_batches,
+    make_batch,
+    make_data,
+    messages_for,
+    train,
+    training_batch,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -134,3 +142,31 @@ def test_game_batch_shapes() -> None:
     assert isinstance(batch, GameBatch)
     assert batch.sender_input.shape == (5, 8) and batch.candidates is not None
     assert batch.candidates.shape == (5, 3, 8) and batch.labels.shape == (5,)
+
+
+def test_training_games_have_more_distractors_than_evaluation_games() -> None:
+    config = LanguageConfig()  # 2 x 10, 5 distractors when evaluating, 20 when training
+    data = make_data(config)
+    batch = training_batch(config, data, np.random.default_rng(0))
+    assert batch.candidates is not None and batch.candidates.shape == (config.batch_size, 21, 20)
+    for name, games in evaluation_batches(config, data).items():
+        assert games.candidates is not None and games.candidates.shape[1] == 6, name
+    assert dataclasses.replace(config, train_distractors=0).training_distractors == 5
+    assert dataclasses.replace(TINY, train_distractors=50).training_distractors == 13  # every other training object
+    with pytest.raises(ValueError, match="train-distractors"):
+        dataclasses.replace(config, train_distractors=-1).check()
+
+
+def test_the_baseline_follows_a_falling_loss() -> None:
+    cumulative, moving = RunningMean(0.0), RunningMean(0.9)
+    for value in (4.0, 2.0):
+        cumulative.update(value)
+        moving.update(value)
+    assert cumulative.mean == moving.mean == pytest.approx(3.0)  # both average the first losses
+    for _ in range(200):
+        cumulative.update(1.0)
+        moving.update(1.0)
+    assert moving.mean == pytest.approx(1.0, abs=1e-6)
+    assert cumulative.mean == pytest.approx(206 / 202)  # the mean of every loss lags behind
+    with pytest.raises(ValueError, match="decay"):
+        RunningMean(1.0)
