@@ -29,6 +29,7 @@ def import_ray() -> Any:
     except ImportError as error:
         raise UserError("`slotmind sweep` runs on Ray Tune: pip install 'slotmind[ray]' (or \"ray[tune]\")") from error
     logging.getLogger("ray.tune").setLevel(logging.WARNING)
+    logging.getLogger("ray.tune.tune").setLevel(logging.ERROR)  # its "resume with Tuner.restore" is not ours
     return ray
 
 
