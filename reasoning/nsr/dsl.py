@@ -329,6 +329,8 @@ def format_program(
 ) -> str:
     """A readable form of a program, e.g. ``if_zero(y, x, inc(self(x, dec(y))))``.
 
+    A chain ``inc(inc(...(zero)))`` of n >= 1 ``inc`` is printed as the number n.
+
     Args:
         program: int64 array (n_nodes,), prefix order.
         arg_names: the name printed for each argument index.
@@ -350,8 +352,17 @@ def format_program(
             return f"call_{library_names[operand] if operand < len(library_names) else operand}"
         return OP_NAMES[op]
 
+    def numeral(i: int) -> tuple[int, int] | None:
+        """(n, index after the chain) when nodes from i are ``inc^n(zero)`` with n >= 1, printed as n."""
+        n = 0
+        while codes[i + n] & OP_MASK == INC:
+            n += 1
+        return (n, i + n + 1) if n and codes[i + n] & OP_MASK == ZERO else None
+
     def text(i: int) -> tuple[str, int]:
         code = codes[i]
+        if (chain := numeral(i)) is not None:
+            return str(chain[0]), chain[1]
         parts = []
         j = i + 1
         for _ in range((code >> OP_BITS) & CHILD_MASK):
@@ -377,7 +388,8 @@ def parse_program(
 
     Args:
         text: e.g. ``"concat(self(tail(x)), head(x))"``. Arguments are ``arg_names`` or ``arg0..arg2``;
-            constants are ``const_<token name or id>``; calls are ``call_<library name or index>``.
+            constants are ``const_<token name or id>``; calls are ``call_<library name or index>``;
+            a number n is ``inc^n(zero)``.
         arg_names, token_names, library_names: as for :func:`format_program`.
 
     Returns:
@@ -424,6 +436,8 @@ def parse_program(
         if i >= len(words) or words[i] in "(),":
             raise ValueError(f"expected a primitive at word {i} of program {text!r}")
         name = words[i]
+        if name.isdigit():
+            return [encode_node(INC)] * int(name) + [encode_node(ZERO)], i + 1
         children: list[int] = []
         n_children = 0
         i += 1
@@ -444,6 +458,22 @@ def parse_program(
     if end != len(words):
         raise ValueError(f"unexpected {words[end]!r} after the end of program {text!r}")
     return np.array(nodes, dtype=np.int64)
+
+
+def constant_function(value: int | tuple[int, ...], name: str) -> Function:
+    """A function of no arguments returning ``value``: a natural number, or a token sequence (m,)."""
+    if isinstance(value, int):
+        codes = [encode_node(INC)] * value + [encode_node(ZERO)]
+        return Function(name, np.array(codes, dtype=np.int64), (), INT)
+    if not value:
+        return Function(name, np.array([encode_node(EMPTY)], dtype=np.int64), (), SEQ)
+    # concat(const_a, concat(const_b, const_c)): the constants interleave with the concats in prefix order.
+    codes = []
+    for i, token in enumerate(value):
+        if i < len(value) - 1:
+            codes.append(encode_node(CONCAT))
+        codes.append(encode_node(CONST, token))
+    return Function(name, np.array(codes, dtype=np.int64), (), SEQ)
 
 
 def define(

@@ -41,13 +41,22 @@ import numpy as np
 import torch
 
 from reasoning.nsr.abduction import abduce
-from reasoning.nsr.dsl import CONCAT, CONST, EMPTY, MAX_ARITY, OP_MASK, OPERAND_SHIFT, SEQ, Function, encode_node
+from reasoning.nsr.deep_stack import call_with_stack
+from reasoning.nsr.dsl import (
+    CONST,
+    MAX_ARITY,
+    OP_MASK,
+    OPERAND_SHIFT,
+    Function,
+    constant_function,
+    encode_node,
+)
 from reasoning.nsr.parser import TransitionParser
 from reasoning.nsr.perception import TokenPerception, fit_perception
-from reasoning.nsr.program_eval import Value
+from reasoning.nsr.program_eval import EvalLimits, Value
 from reasoning.nsr.semantics import Semantics, SymbolReport, collect_examples, induce_semantics, post_order
 from reasoning.nsr.symbol_tree import SymbolTree
-from reasoning.nsr.tree_enumeration import projective_trees
+from reasoning.nsr.tree_enumeration import arity_trees, projective_trees
 from reasoning.nsr.value_domain import ValueDomain
 
 KEY_STRIDE = MAX_ARITY + 1
@@ -58,6 +67,8 @@ _IMPOSSIBLE = -30.0
 _MAX_GUESS_TOKENS = 2
 # Parser samples tried when the greedy parse of a long input has no defined value.
 _FALLBACK_SAMPLES = 32
+# Nodes of an arity tree that may take a number of children their symbol has no meaning for.
+_FREE_NODES = 2
 
 Item = tuple[int, tuple[str, ...], Sequence[int], Value]  # (example index, tokens, token ids, target)
 
@@ -69,6 +80,10 @@ class LearnerConfig:
     Attributes:
         parse_samples: parses sampled from the parser per example, besides the greedy one.
         enumerate_up_to: inputs of at most this many tokens try every projective tree (at most 6).
+        arity_trees_up_to: longer inputs up to this many tokens also try the trees in which every
+            symbol but ``_FREE_NODES`` has a number of children it has a meaning for (at most
+            ``arity_tree_limit`` of them, :func:`~reasoning.nsr.tree_enumeration.arity_trees`); 0 never.
+        arity_tree_limit: the most such trees tried per input.
         abduce_up_to: inputs longer than this are explained by deduction only (their trees train the
             parser; their semantic changes would mostly be the parser's mistakes).
         max_changes: the most symbol/meaning changes abduction may make in one tree.
@@ -81,17 +96,26 @@ class LearnerConfig:
         conflict_penalty: added to the cost of semantic changes on a key each time it is retracted.
         max_program_size: program induction's size budget (nodes).
         induce_seconds: program induction's time budget per semantic key and search.
+        keep_majority: when > 0, a program that fits this share of its key's examples is kept, and
+            the trees it contradicts are dropped, instead of retracting the key (noisy abductions
+            outvoted); 0: any contradiction retracts.
+        single_helpers: program induction also tries libraries of one other meaning each
+            (:func:`~reasoning.nsr.semantics.induce_semantics`).
         train_steps: optimiser steps of perception and parser after each batch.
         lr: learning rate of perception and parser.
         simplify_up_to: after the curriculum stages up to this input length, try dropping each
             meaning for a simpler account (:meth:`Learner.simplify`); 0 never.
         borrow_cost: what a borrowed constant adds to :meth:`Learner.description_length`.
+        predict_max_steps, predict_max_depth: evaluation bounds (node visits, nested calls) when
+            predicting; training uses :class:`~reasoning.nsr.program_eval.EvalLimits` defaults.
         symbol_changes: whether abduction may change what perception saw (off: each token keeps the
             symbol perception gives it, which for token input is its own).
     """
 
     parse_samples: int = 6
     enumerate_up_to: int = 5
+    arity_trees_up_to: int = 0
+    arity_tree_limit: int = 300
     abduce_up_to: int = 5
     max_changes: int = 2
     max_expansions: int = 300
@@ -101,29 +125,20 @@ class LearnerConfig:
     conflict_penalty: float = 16.0
     max_program_size: int = 8
     induce_seconds: float = 0.5
+    keep_majority: float = 0.0
+    single_helpers: bool = False
     train_steps: int = 10
     lr: float = 1e-2
     simplify_up_to: int = 3
     borrow_cost: float = 8.0
+    predict_max_steps: int = 200_000
+    predict_max_depth: int = 1_000
     symbol_changes: bool = False
 
 
 def semantic_key(symbol: int, n_children: int) -> int:
     """The index of a (symbol, number of children) pair among a semantics' functions."""
     return symbol * KEY_STRIDE + n_children
-
-
-def constant_function(value: tuple[int, ...], name: str) -> Function:
-    """A function of no arguments returning the token sequence ``value`` (m,)."""
-    if not value:
-        return Function(name, np.array([encode_node(EMPTY)], dtype=np.int64), (), SEQ)
-    # concat(const_a, concat(const_b, const_c)): the constants interleave with the concats in prefix order.
-    codes = []
-    for i, token in enumerate(value):
-        if i < len(value) - 1:
-            codes.append(encode_node(CONCAT))
-        codes.append(encode_node(CONST, token))
-    return Function(name, np.array(codes, dtype=np.int64), (), SEQ)
 
 
 class Learner:
@@ -155,7 +170,8 @@ class Learner:
         self.analogies: dict[int, Function] = {}  # key without a program -> a meaning borrowed by analogy
         self._induced_from: dict[int, set] = {}  # semantic key -> the examples of its last induction
         self._values: dict[tuple[int, tuple], Value | None] = {}  # (key, children values) -> value
-        self._guesses: dict[int, tuple[tuple[int, ...], float]] = {}  # symbol -> (leaf constant, its cost)
+        self._limits = EvalLimits()  # evaluation bounds of deduction; wider while predicting
+        self._guesses: dict[int, tuple[Value, float]] = {}  # symbol -> (leaf constant, its cost)
         self._optimizer = torch.optim.Adam(self.parser.parameters(), lr=config.lr)
         self._generator = torch.Generator().manual_seed(seed)
         self._rng = random.Random(seed)
@@ -181,7 +197,7 @@ class Learner:
     def _value(self, key: int, args: tuple) -> Value | None:
         memo = (key, args)
         if memo not in self._values:
-            self._values[memo] = self.semantics.apply(key, args)
+            self._values[memo] = self.semantics.apply(key, args, self._limits)
         return self._values[memo]
 
     def deduce(self, keyed: SymbolTree) -> tuple[Value | None, ...]:
@@ -340,7 +356,22 @@ class Learner:
         return analogies
 
     def predict(self, sources: Sequence[tuple[str, ...]], token_ids: Sequence[Sequence[int]]) -> list[Value | None]:
-        """The root value of the tree :meth:`read` gives each of B inputs (parsed in one batch); None when undefined."""
+        """The root value of the tree :meth:`read` gives each of B inputs (parsed in one batch); None when undefined.
+
+        Programs run with the wider bounds ``predict_max_steps`` and ``predict_max_depth`` (on a
+        thread with a stack that deep): test values may be far larger than the training values.
+        """
+        wide = EvalLimits(max_steps=self.config.predict_max_steps, max_depth=self.config.predict_max_depth)
+        if wide == self._limits:
+            return self._predict(sources, token_ids)
+        training_limits, training_values = self._limits, self._values
+        self._limits, self._values = wide, {}
+        try:
+            return call_with_stack(lambda: self._predict(sources, token_ids), wide.max_depth)
+        finally:
+            self._limits, self._values = training_limits, training_values
+
+    def _predict(self, sources: Sequence[tuple[str, ...]], token_ids: Sequence[Sequence[int]]) -> list[Value | None]:
         perceived = [self.perceive(ids)[0] for ids in token_ids]
         values: list[Value | None] = []
         for tokens, symbols, heads in zip(sources, perceived, self.parse_batch(perceived), strict=True):
@@ -351,14 +382,16 @@ class Learner:
     # ------------------------------------------------------------------ abduction
 
     def prepare_guesses(self, items: Sequence[Item]) -> None:
-        """Set each symbol's guessed leaf constant from the targets of ``items`` (sequence domain only).
+        """Set each symbol's guessed leaf constant from the targets of ``items`` (0 for numbers).
 
         The guess of a symbol is the non-empty piece (at most ``_MAX_GUESS_TOKENS`` tokens) found in
         the targets of the most inputs that hold the symbol; ties go to the shorter, then smaller piece.
         It costs more the fewer of those inputs share it (``LearnerConfig.guess_cost``).
         """
         self._guesses = {}
-        if self.domain.is_number:
+        if self.domain.is_number:  # a number has no pieces: the guess is 0, the number of nothing
+            symbols = {symbol for _, _, token_ids, _ in items for symbol in self.perceive(token_ids)[0]}
+            self._guesses = {symbol: (0, self.config.guess_cost) for symbol in symbols}
             return
         support: dict[int, Counter] = {}
         holders: Counter = Counter()
@@ -372,7 +405,7 @@ class Learner:
             guess = min(counts, key=lambda piece: (-counts[piece], len(piece), piece))
             self._guesses[symbol] = (guess, self.config.guess_cost * (2.0 - counts[guess] / holders[symbol]))
 
-    def _with_guesses(self, guessed: dict[int, tuple[tuple[int, ...], float]]) -> Semantics:
+    def _with_guesses(self, guessed: dict[int, tuple[Value, float]]) -> Semantics:
         functions = list(self.semantics.functions)
         for key, (value, _) in guessed.items():
             functions[key] = constant_function(value, f"guess{key}")
@@ -381,12 +414,12 @@ class Learner:
     def _known(self, key: int) -> bool:
         return self.semantics.functions[key] is not None
 
-    def _guessed_leaves(self, keyed: SymbolTree) -> dict[int, tuple[tuple[int, ...], float]] | None:
+    def _guessed_leaves(self, keyed: SymbolTree) -> dict[int, tuple[Value, float]] | None:
         """``key -> (guessed constant, cost)`` for the unknown leaves abduction cannot reach; None when hopeless.
 
         Abduction can set one unknown node's value when the path from the root to it is known; a
         tree with two unknown inner nodes is not revisable, and unknown leaves need guesses unless
-        one of them is the only unknown node.
+        one of them is the only unknown node. Guesses are only made for leaves below an unknown node.
         """
         unknown = [node for node in range(len(keyed)) if not self._known(keyed.symbols[node])]
         inner = [node for node in unknown if keyed.children(node)]
@@ -395,8 +428,11 @@ class Learner:
         leaves = [node for node in unknown if not keyed.children(node)]
         if not inner and len(leaves) <= 1:
             return {}
-        guesses: dict[int, tuple[tuple[int, ...], float]] = {}
+        guesses: dict[int, tuple[Value, float]] = {}
         for node in leaves:
+            parent = keyed.heads[node]
+            if parent >= 0 and self._known(keyed.symbols[parent]):
+                return None  # a known meaning would compute from a made-up value
             guess = self._guesses.get(keyed.symbols[node] // KEY_STRIDE)
             if guess is None:
                 return None
@@ -419,14 +455,25 @@ class Learner:
         if found is not None:
             return found
         candidates: Sequence[tuple[int, ...]] = sorted(sampled)
+        enumerated: Sequence[tuple[int, ...]] | None = None
         if len(symbols) <= self.config.enumerate_up_to:
-            candidates = projective_trees(len(symbols), MAX_ARITY)
+            enumerated = projective_trees(len(symbols), MAX_ARITY)
+        elif len(symbols) <= self.config.arity_trees_up_to:
+            enumerated = sorted(sampled | set(self._arity_trees(symbols)))
+        if enumerated is not None:
+            candidates = enumerated
             found = self._deduced(tokens, symbols, candidates, target)
             if found is not None:
                 return found
         if not may_abduce or len(symbols) > self.config.abduce_up_to:
             return None
         return self._abduced(tokens, symbols, log_probs, candidates, target, may_guess)
+
+    def _arity_trees(self, symbols: tuple[int, ...]) -> list[tuple[int, ...]]:
+        """Trees (heads (n,)) keeping the known arities of ``symbols`` but at ``_FREE_NODES`` nodes."""
+        allowed = [frozenset(k for k in range(KEY_STRIDE) if self._known(semantic_key(symbol, k)))
+                   for symbol in symbols]
+        return arity_trees(allowed, _FREE_NODES, MAX_ARITY, self.config.arity_tree_limit)
 
     def _deduced(self, tokens: tuple[str, ...], symbols: tuple[int, ...], candidates: Sequence[tuple[int, ...]],
                  target: Value) -> SymbolTree | None:
@@ -578,28 +625,36 @@ class Learner:
             self.set_semantics(semantics)
         return dropped
 
-    def _consistent(self, key: int, examples: Sequence[tuple[tuple[Value, ...], Value]]) -> bool:
+    def _needed(self, n_examples: int) -> int:
+        """How many of a key's examples its program must fit to be kept (all, or ``keep_majority`` of them)."""
+        return math.ceil(self.config.keep_majority * n_examples) if self.config.keep_majority else n_examples
+
+    def _fits_enough(self, key: int, examples: Sequence[tuple[tuple[Value, ...], Value]]) -> bool:
         outputs = self.semantics.apply_many(key, [args for args, _ in examples])
-        return all(out == value for out, (_, value) in zip(outputs, examples, strict=True))
+        fitted = sum(out == value for out, (_, value) in zip(outputs, examples, strict=True))
+        return fitted >= self._needed(len(examples))
 
     def induce(self) -> dict[int, SymbolReport]:
         """Re-induce the programs of the semantic keys whose examples changed and no longer all fit.
 
         Examples come from the node values of the explained trees. A key whose examples no program
         fits is retracted (module docstring); kept trees that no longer deduce their target are dropped.
+        With ``keep_majority``, a program fitting that share of its key's examples is kept (and not
+        searched again) and only the trees it contradicts are dropped.
         """
         keyed = {index: self.keyed(tree) for index, (tree, _, _) in self.explained.items()}
         examples = collect_examples([tree for tree in keyed.values() if tree is not None])
         changed = {key: found for key, found in examples.items()
-                   if self._induced_from.get(key) != set(found) and not self._consistent(key, found)}
+                   if self._induced_from.get(key) != set(found) and not self._fits_enough(key, found)}
         report: dict[int, SymbolReport] = {}
         if changed:
             semantics, report = induce_semantics(
                 changed, self.domain.primitives, self.config.max_program_size, self.config.induce_seconds,
-                previous=self.semantics, n_symbols=self.n_symbols * KEY_STRIDE)
+                previous=self.semantics, n_symbols=self.n_symbols * KEY_STRIDE,
+                single_helpers=self.config.single_helpers, enough_share=self.config.keep_majority or 1.0)
             self._induced_from.update({key: set(found) for key, found in changed.items()})
-            contradicted = {key for key in changed
-                            if report[key].n_consistent < report[key].n_examples or report[key].n_dropped}
+            contradicted = {key for key in changed if report[key].n_consistent < self._needed(report[key].n_examples)
+                            or (report[key].n_dropped and not self.config.keep_majority)}
             if contradicted:
                 functions = list(semantics.functions)
                 for key in contradicted:

@@ -24,6 +24,7 @@ what the symbols' functions actually call, depth first, merging identical entrie
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -44,6 +45,7 @@ from reasoning.nsr.dsl import (
     Function,
     PrimitiveSet,
     check_program,
+    constant_function,
     format_program,
 )
 from reasoning.nsr.program_eval import EvalLimits, Machine, Value, evaluate, value_type
@@ -386,7 +388,7 @@ class SymbolReport:
         hit_budget: the last search for this symbol stopped on its time or size budget (False when none ran).
         seconds: wall time spent on the symbol (checks and searches).
         source: ``"kept"`` (the previous program), ``"search"``, ``"library search"`` (found with other
-            symbols' programs callable) or ``"none"``.
+            symbols' programs callable), ``"constant"`` (a value too large for the search) or ``"none"``.
     """
 
     symbol: int
@@ -454,6 +456,8 @@ def induce_semantics(
     *,
     n_symbols: int | None = None,
     limits: EvalLimits | None = None,
+    single_helpers: bool = False,
+    enough_share: float = 1.0,
 ) -> tuple[Semantics, dict[int, SymbolReport]]:
     """A program for every symbol from its examples, calling other symbols' programs where that is needed.
 
@@ -461,12 +465,14 @@ def induce_semantics(
     dropped and counted. The previous program is kept, without search, when it matches every kept
     example (a symbol without examples keeps its previous program). Otherwise, in increasing symbol
     order, :func:`~reasoning.nsr.program_search.induce` searches without a library (programs reading
-    every argument first, then any program when none of those fits); then, as long as
+    every argument first, then, when that search was exhausted without a fit, any program); then, as long as
     some symbol became consistent, every still-inconsistent symbol is searched again with a library
     of the consistent programs of the *other* symbols that take arguments (constants are cheap for
     the search to build and would add a leaf choice to every hole), when that set changed since its
-    last search. A symbol ends with the program matching the most examples (earlier on ties:
-    previous, then plain search, then library searches), even if it is not consistent.
+    last search. A symbol without arguments whose examples all have one value that the search cannot
+    build within ``max_size`` gets that value as a constant. A symbol ends with the program matching
+    the most examples (earlier on ties: previous, then plain search, then library searches), even if
+    it is not consistent.
 
     Deterministic, except where a search is cut by ``time_budget_s``.
 
@@ -479,6 +485,10 @@ def induce_semantics(
         n_symbols: the number of symbol ids; the largest symbol id + 1 (at least ``previous.n_symbols``) when None.
         limits: evaluation bounds of the searches (their defaults when None); checks of previous
             programs use :class:`~reasoning.nsr.program_eval.EvalLimits` defaults in that case.
+        single_helpers: search with each helper alone before searching with all of them (a library
+            of one is a much smaller space: ``mul`` is found beside ``add`` in seconds, beside
+            ``add``, ``sub`` and ``div`` not within a minute).
+        enough_share: a program fitting this share of a symbol's examples ends its searches (1: all).
 
     Returns:
         (the semantics, ``symbol -> SymbolReport`` for every symbol id).
@@ -510,7 +520,7 @@ def induce_semantics(
 
     def consistent(symbol: int) -> bool:
         choice = choices[symbol]
-        return choice.function is not None and choice.n_consistent == len(examples[symbol])
+        return choice.function is not None and choice.n_consistent >= math.ceil(enough_share * len(examples[symbol]))
 
     def helpers_of(symbol: int) -> list[Function]:
         """The consistent functions of the other symbols that take arguments, in symbol order."""
@@ -528,7 +538,9 @@ def induce_semantics(
             examples[symbol], primitives, max_size, time_budget_s, library=search_library.functions, limits=limits,
             every_argument=True,
         )
-        if result.n_consistent < len(examples[symbol]):  # a program ignoring an argument, only if it must
+        if result.n_consistent < len(examples[symbol]) and not result.hit_budget:
+            # A program ignoring an argument, only if none reading them all fits (a search cut by its
+            # budget would only be cut again on the larger space).
             lazy = induce(examples[symbol], primitives, max_size, time_budget_s, library=search_library.functions,
                           limits=limits)
             if lazy.n_consistent > result.n_consistent or result.program is None:
@@ -537,6 +549,12 @@ def induce_semantics(
         choice = choices[symbol]
         choice.seconds += result.seconds
         choice.hit_budget = result.hit_budget
+        values = {value for args, value in examples[symbol] if not args}
+        if result.n_consistent < len(examples[symbol]) and len(values) == 1 and not examples[symbol][0][0]:
+            # A constant too large for the search (9 = nine incs of zero) is written down directly.
+            choice.function = constant_function(values.pop(), f"s{symbol}")
+            choice.n_consistent, choice.source = len(examples[symbol]), "constant"
+            return True
         if result.program is not None and (choice.function is None or result.n_consistent > choice.n_consistent):
             choice.function = shared.relink(result.as_function(f"s{symbol}"), search_library.functions)
             choice.n_consistent = result.n_consistent
@@ -557,6 +575,9 @@ def induce_semantics(
             keys = [_key(helper) for helper in helpers]
             if not consistent(symbol) and keys != tried[symbol]:
                 tried[symbol] = keys
+                if single_helpers and len(helpers) > 1 and any(search(symbol, [helper]) for helper in helpers):
+                    progress = True
+                    continue
                 progress |= search(symbol, helpers)
 
     semantics = Semantics.from_functions([choices[s].function for s in range(size)], size, shared.functions)

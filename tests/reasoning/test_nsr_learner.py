@@ -9,8 +9,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reasoning.nsr.dsl import SEQ, define
-from reasoning.nsr.learner import Learner, LearnerConfig, constant_function, semantic_key
+from reasoning.nsr.dsl import INT, SEQ, constant_function, define
+from reasoning.nsr.learner import Learner, LearnerConfig, semantic_key
 from reasoning.nsr.program_eval import run_program
 from reasoning.nsr.semantics import Semantics
 from reasoning.nsr.symbol_tree import SymbolTree, check_heads, non_projective_node
@@ -43,6 +43,13 @@ def test_projective_trees_respect_the_children_bound() -> None:
 def test_constant_function_returns_its_value(value: list[int]) -> None:
     function = constant_function(tuple(value), "c")
     assert function.arg_types == () and run_program(function.program, ()) == tuple(value)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 300))
+def test_number_constant_function_returns_its_value(value: int) -> None:
+    function = constant_function(value, "n")
+    assert function.return_type == INT and run_program(function.program, ()) == value
 
 
 @pytest.fixture(scope="module")

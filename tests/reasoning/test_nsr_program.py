@@ -107,6 +107,13 @@ def test_constants_and_arithmetic_primitives() -> None:
     assert run_program(parse_program("empty"), ()) == ()
     assert run_program(parse_program("dec(zero)"), ()) == 0
     assert run_program(parse_program("inc(inc(zero))"), ()) == 2
+    assert run_program(parse_program("inc(7)"), ()) == 8
+
+
+def test_numerals_print_as_numbers_and_read_back() -> None:
+    program = parse_program("if_zero(x, 3, inc(inc(zero)))")
+    assert format_program(program) == "if_zero(x, 3, 2)"
+    assert np.array_equal(parse_program(format_program(program)), program)
 
 
 def test_if_is_lazy() -> None:
