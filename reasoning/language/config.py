@@ -29,7 +29,7 @@ class LanguageConfig:
     cell: str = "gru"
     method: str = "gumbel"
     temperature: float = 2.0
-    entropy_coeff: float = 0.05
+    entropy_coeff: float = 0.1
     baseline_decay: float = 0.99
     lr: float = 0.003
     batch_size: int = 64
