@@ -54,7 +54,7 @@ from reasoning.nsr.dsl import (
 from reasoning.nsr.parser import TransitionParser
 from reasoning.nsr.perception import TokenPerception, fit_perception
 from reasoning.nsr.program_eval import EvalLimits, Value
-from reasoning.nsr.semantics import Semantics, SymbolReport, collect_examples, induce_semantics, post_order
+from reasoning.nsr.semantics import Semantics, SymbolReport, count_examples, induce_semantics, post_order
 from reasoning.nsr.symbol_tree import SymbolTree
 from reasoning.nsr.tree_enumeration import arity_trees, projective_trees
 from reasoning.nsr.value_domain import ValueDomain
@@ -473,7 +473,11 @@ class Learner:
         """Trees (heads (n,)) keeping the known arities of ``symbols`` but at ``_FREE_NODES`` nodes."""
         allowed = [frozenset(k for k in range(KEY_STRIDE) if self._known(semantic_key(symbol, k)))
                    for symbol in symbols]
-        return arity_trees(allowed, _FREE_NODES, MAX_ARITY, self.config.arity_tree_limit)
+        limit = self.config.arity_tree_limit
+        exact = arity_trees(allowed, 0, MAX_ARITY, limit)  # every arity known: the common case, and cheap
+        if len(exact) >= limit:
+            return exact
+        return list(dict.fromkeys(exact + arity_trees(allowed, _FREE_NODES, MAX_ARITY, limit)))[:limit]
 
     def _deduced(self, tokens: tuple[str, ...], symbols: tuple[int, ...], candidates: Sequence[tuple[int, ...]],
                  target: Value) -> SymbolTree | None:
@@ -629,23 +633,40 @@ class Learner:
         """How many of a key's examples its program must fit to be kept (all, or ``keep_majority`` of them)."""
         return math.ceil(self.config.keep_majority * n_examples) if self.config.keep_majority else n_examples
 
-    def _fits_enough(self, key: int, examples: Sequence[tuple[tuple[Value, ...], Value]]) -> bool:
+    @staticmethod
+    def _voted(support: Counter) -> list[tuple[tuple[Value, ...], Value]]:
+        """One example per distinct children values: the value most nodes give them (first met on ties)."""
+        best: dict[tuple[Value, ...], tuple[Value, int]] = {}
+        for (args, value), count in support.items():
+            if args not in best or count > best[args][1]:
+                best[args] = (value, count)
+        return [(args, value) for args, (value, _) in best.items()]
+
+    def _fits_enough(self, key: int, support: Counter) -> bool:
+        """Whether the key's program fits all its examples, or ``keep_majority`` of the nodes giving them."""
+        examples = list(support)
         outputs = self.semantics.apply_many(key, [args for args, _ in examples])
-        fitted = sum(out == value for out, (_, value) in zip(outputs, examples, strict=True))
-        return fitted >= self._needed(len(examples))
+        fits = [out == value for out, (_, value) in zip(outputs, examples, strict=True)]
+        if not self.config.keep_majority:
+            return all(fits)
+        fitted = sum(support[example] for example, fit in zip(examples, fits, strict=True) if fit)
+        return fitted >= self.config.keep_majority * sum(support.values())
 
     def induce(self) -> dict[int, SymbolReport]:
         """Re-induce the programs of the semantic keys whose examples changed and no longer all fit.
 
         Examples come from the node values of the explained trees. A key whose examples no program
         fits is retracted (module docstring); kept trees that no longer deduce their target are dropped.
-        With ``keep_majority``, a program fitting that share of its key's examples is kept (and not
-        searched again) and only the trees it contradicts are dropped.
+        With ``keep_majority``, a program fitting that share of the nodes giving its key's examples is
+        kept (and not searched again), a search sees for each children values only the value most
+        nodes give them, and only the trees the program contradicts are dropped.
         """
         keyed = {index: self.keyed(tree) for index, (tree, _, _) in self.explained.items()}
-        examples = collect_examples([tree for tree in keyed.values() if tree is not None])
+        support = count_examples([tree for tree in keyed.values() if tree is not None])
+        examples = {key: self._voted(counts) if self.config.keep_majority else list(counts)
+                    for key, counts in support.items()}
         changed = {key: found for key, found in examples.items()
-                   if self._induced_from.get(key) != set(found) and not self._fits_enough(key, found)}
+                   if self._induced_from.get(key) != set(found) and not self._fits_enough(key, support[key])}
         report: dict[int, SymbolReport] = {}
         if changed:
             semantics, report = induce_semantics(

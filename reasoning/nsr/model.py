@@ -5,6 +5,7 @@ input length in turn, the training inputs up to that length are explained in rou
 guessed constants, then with them) until all are explained or ``stage_rounds`` rounds have passed;
 programs are re-induced after every round. Then rounds over the whole training set continue while
 validation (exact match by deduction) improves, keeping the best state, as the other models do.
+When the targets are numbers, :data:`NUMBER_DOMAIN_DEFAULTS` replace the defaults the user did not set.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import math
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,21 @@ from reasoning.nsr.value_domain import ValueDomain
 from reasoning.seq2seq.interface import FitProgress, FitReport, ProgressCallback, Seq2SeqModel, TrainBudget
 from reasoning.seq2seq.registry import register_model
 from reasoning.tasks.example import Example
+
+# Where the root computes a number (HINT) the meanings are recursive programs over zero/inc/dec
+# (multiplication is 9 nodes calling addition) and inputs are long expressions: these replace the
+# defaults of the keys a user did not set.
+NUMBER_DOMAIN_DEFAULTS: dict[str, Any] = {
+    "max_program_size": 9,  # mul and div need 9 nodes
+    "induce_seconds": 10.0,
+    "single_helpers": True,  # mul beside add alone, not beside add, sub and div
+    "abduce_up_to": 7,  # the shortest inputs with brackets: ( a + b ) * c
+    "arity_trees_up_to": 13,  # up to six operators; longer inputs rely on the parser's samples
+    "keep_majority": 0.6,
+    "simplify_up_to": 0,  # trying each meaning away re-runs the long searches; a digit or an operator is not removable
+    "predict_max_steps": 50_000_000,  # test values reach 10,000: add(x, y) recurses x + y deep
+    "predict_max_depth": 50_000,
+}
 
 STATE_FILE = "nsr.json"
 WEIGHTS_FILE = "nsr.pt"
@@ -84,6 +100,7 @@ class NSRModel(Seq2SeqModel):
         if unknown:
             raise ValueError(f"unknown nsr hyperparameters {unknown}; known: {', '.join(sorted(known))}")
         self._config = NSRConfig(**config)
+        self._given = frozenset(config)
         self.tokens: tuple[str, ...] = ()
         self._token_index: dict[str, int] = {}
         self.learner: Learner | None = None
@@ -115,6 +132,9 @@ class NSRModel(Seq2SeqModel):
         config = self._config
         self._set_tokens(sorted({token for example in train for token in example.source}))
         domain = ValueDomain.of_targets([example.target for example in train])
+        if domain.is_number:
+            self._config = replace(config, **{k: v for k, v in NUMBER_DOMAIN_DEFAULTS.items() if k not in self._given})
+            config = self._config
         n_symbols = config.n_symbols or len(self.tokens)
         self.learner = Learner(len(self.tokens), n_symbols, domain, config, seed)
         items = self._items(_distinct_inputs(train), domain)

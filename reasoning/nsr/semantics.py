@@ -360,7 +360,12 @@ def collect_examples(trees: Sequence[SymbolTree]) -> dict[int, list[Example]]:
         ValueError: a tree with a missing value, or a value that is neither a natural number nor a
             sequence of token ids.
     """
-    found: dict[int, dict[Example, None]] = {}
+    return {symbol: list(counts) for symbol, counts in count_examples(trees).items()}
+
+
+def count_examples(trees: Sequence[SymbolTree]) -> dict[int, Counter[Example]]:
+    """As :func:`collect_examples`, with how many nodes of ``trees`` give each example (its support)."""
+    found: dict[int, Counter[Example]] = {}
     for t, tree in enumerate(trees):
         missing = list(range(len(tree))) if tree.values is None else [i for i, v in enumerate(tree.values) if v is None]
         if missing:
@@ -371,8 +376,8 @@ def collect_examples(trees: Sequence[SymbolTree]) -> dict[int, list[Example]]:
         values = [as_value(value) for value in tree.values or ()]
         for node, symbol in enumerate(tree.symbols):
             example = (tuple(values[child] for child in tree.children(node)), values[node])
-            found.setdefault(symbol, {})[example] = None
-    return {symbol: list(found[symbol]) for symbol in sorted(found)}
+            found.setdefault(symbol, Counter())[example] += 1
+    return {symbol: found[symbol] for symbol in sorted(found)}
 
 
 @dataclass(frozen=True)

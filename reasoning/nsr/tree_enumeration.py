@@ -60,7 +60,8 @@ def arity_trees(allowed: Sequence[frozenset[int]], max_free: int, max_children: 
         allowed: for each of the n tokens, the numbers of children its symbol's meanings take.
         max_free: the most nodes whose number of children is not in their ``allowed`` set.
         max_children: the most dependents of one node.
-        limit: stop after this many trees.
+        limit: stop after this many trees. Every sub-span's list of subtrees is cut at ``limit`` too
+            (which keeps long inputs cheap), so a long input may give fewer trees than exist.
 
     Returns:
         up to ``limit`` head tuples (n,), -1 for the root, each a projective tree.

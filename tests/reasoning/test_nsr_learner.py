@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from reasoning.nsr.dsl import INT, SEQ, constant_function, define
 from reasoning.nsr.learner import Learner, LearnerConfig, semantic_key
+from reasoning.nsr.model import NUMBER_DOMAIN_DEFAULTS
 from reasoning.nsr.program_eval import run_program
 from reasoning.nsr.semantics import Semantics
 from reasoning.nsr.symbol_tree import SymbolTree, check_heads, non_projective_node
@@ -134,3 +135,14 @@ def test_a_symbol_used_like_another_borrows_its_form() -> None:
     analogies = learner.find_analogies()
     assert set(analogies) == {key(right, 1)}  # not walk/1: walk is not used where left is
     assert run_program(analogies[key(right, 1)].program, ((0,),)) == (2, 0)
+
+
+def test_number_targets_switch_to_the_number_domain_defaults_but_keep_what_the_user_set() -> None:
+    torch.set_num_threads(1)
+    digits = [Example((str(d),), (str(d),)) for d in range(10)]
+    model = create_model("nsr", induce_seconds=0.2)
+    model.fit(digits, digits, TrainBudget(minutes=0.05, patience=1), seed=0)
+    assert model.config["max_program_size"] == NUMBER_DOMAIN_DEFAULTS["max_program_size"]
+    assert model.config["induce_seconds"] == 0.2
+    # Digits above 7 are constants too large for an 8-node search: they are written down directly.
+    assert model.predict([("9",), ("8",), ("0",)]) == [("9",), ("8",), ("0",)]
