@@ -1,4 +1,4 @@
-"""Slow: NSR learns SCAN's grammar and generalises systematically (run with -m slow; ~2-4 min each)."""
+"""Slow: NSR learns SCAN's grammar and HINT's arithmetic and generalises systematically (-m slow; ~2-5 min each)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from reasoning.seq2seq.interface import TrainBudget
 from reasoning.seq2seq.registry import create_model
 from reasoning.seq2seq.scoring import exact_match
 from reasoning.tasks import load_split
+from reasoning.tasks.hint import HINT_SUBSETS, generate_hint
 
 
 @pytest.mark.slow
@@ -22,3 +23,17 @@ def test_nsr_solves_a_scan_generalisation_split(split: str) -> None:
     assert report.stop_reason == "perfect-validation"
     test = data["test"]
     assert exact_match(model.predict([e.source for e in test]), [e.target for e in test]) == 1.0
+
+
+@pytest.mark.slow
+def test_nsr_learns_hint_arithmetic_and_extrapolates_to_long_expressions_and_large_values() -> None:
+    torch.set_num_threads(1)
+    data = generate_hint(train_per_op=300, test_per_op=30, seed=0)
+    model = create_model("nsr")
+    model.fit(data["train"], data["train"][::20], TrainBudget(minutes=8, patience=5), seed=0)
+    test = data["test"]
+    predictions = model.predict([e.source for e in test])
+    for subset in HINT_SUBSETS:
+        rows = [i for i, e in enumerate(test) if e.subset == subset]
+        accuracy = exact_match([predictions[i] for i in rows], [test[i].target for i in rows])
+        assert accuracy >= 0.9, f"subset {subset}: {accuracy:.3f}"
