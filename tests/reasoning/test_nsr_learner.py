@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reasoning.nsr.dsl import INT, SEQ, constant_function, define
+from reasoning.nsr.dsl import ARITHMETIC, INT, SEQ, constant_function, define
 from reasoning.nsr.learner import Learner, LearnerConfig, semantic_key
 from reasoning.nsr.model import NUMBER_DOMAIN_DEFAULTS
 from reasoning.nsr.program_eval import run_program
-from reasoning.nsr.semantics import Semantics
+from reasoning.nsr.semantics import Semantics, induce_semantics
 from reasoning.nsr.symbol_tree import SymbolTree, check_heads, non_projective_node
 from reasoning.nsr.tree_enumeration import projective_trees
 from reasoning.nsr.value_domain import ValueDomain
@@ -146,3 +147,13 @@ def test_number_targets_switch_to_the_number_domain_defaults_but_keep_what_the_u
     assert model.config["induce_seconds"] == 0.2
     # Digits above 7 are constants too large for an 8-node search: they are written down directly.
     assert model.predict([("9",), ("8",), ("0",)]) == [("9",), ("8",), ("0",)]
+
+
+def test_voting_keeps_the_value_most_nodes_give_each_children_values() -> None:
+    support = Counter({((), 7): 5, ((), 0): 1, ((3, 4), 7): 1, ((3, 4), 12): 2})
+    assert sorted(Learner._voted(support), key=str) == sorted([((), 7), ((3, 4), 12)], key=str)
+
+
+def test_a_constant_beyond_the_search_size_is_written_down() -> None:
+    semantics, report = induce_semantics({0: [((), 40)]}, ARITHMETIC, max_size=4, time_budget_s=1.0)
+    assert report[0].source == "constant" and semantics.apply(0, ()) == 40
