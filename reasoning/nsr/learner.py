@@ -34,8 +34,9 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -59,6 +60,7 @@ from reasoning.nsr.symbol_tree import SymbolTree
 from reasoning.nsr.tree_enumeration import arity_trees, projective_trees
 from reasoning.nsr.value_domain import ValueDomain
 
+T = TypeVar("T")
 KEY_STRIDE = MAX_ARITY + 1
 # Log-probability given to a semantic key whose arity does not match the node (finite, so that
 # abduction's cost arithmetic stays finite, and large, so that such a change is never preferred).
@@ -272,11 +274,12 @@ class Learner:
 
         The greedy parse when its root value is defined; otherwise the likeliest tree whose value is
         (among every projective tree for short inputs, else among parser samples): a tree whose
-        programs cannot be applied to its children is no reading of the input.
+        programs cannot be applied to its children is no reading of the input. Programs run with
+        the prediction bounds, as in :meth:`predict`.
         """
         symbols = self.perceive(token_ids)[0]
         greedy = self.parse_batch([symbols])[0]
-        return self._reading(tokens, symbols, greedy)
+        return self._with_wide_limits(lambda: self._reading(tokens, symbols, greedy))
 
     def _reading(self, tokens: tuple[str, ...], symbols: tuple[int, ...], greedy: tuple[int, ...]
                  ) -> SymbolTree | None:
@@ -361,13 +364,17 @@ class Learner:
         Programs run with the wider bounds ``predict_max_steps`` and ``predict_max_depth`` (on a
         thread with a stack that deep): test values may be far larger than the training values.
         """
+        return self._with_wide_limits(lambda: self._predict(sources, token_ids))
+
+    def _with_wide_limits(self, run: Callable[[], T]) -> T:
+        """``run()`` with the prediction bounds in force (on a deep stack when they are deeper than training's)."""
         wide = EvalLimits(max_steps=self.config.predict_max_steps, max_depth=self.config.predict_max_depth)
         if wide == self._limits:
-            return self._predict(sources, token_ids)
+            return run()
         training_limits, training_values = self._limits, self._values
         self._limits, self._values = wide, {}
         try:
-            return call_with_stack(lambda: self._predict(sources, token_ids), wide.max_depth)
+            return call_with_stack(run, wide.max_depth)
         finally:
             self._limits, self._values = training_limits, training_values
 

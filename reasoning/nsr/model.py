@@ -250,7 +250,9 @@ class NSRModel(Seq2SeqModel):
         tree = self.learner.read(tuple(source), ids)
         if tree is None or tree.values is None:
             raise ValueError(f"no tree of {' '.join(source)!r} has a value under the learned programs")
-        return tree.with_values([" ".join(self.learner.domain.tokens_of(value)) for value in tree.values])
+        domain = self.learner.domain
+        return tree.with_values([str(value) if domain.is_number else " ".join(domain.tokens_of(value))
+                                 for value in tree.values])
 
     def symbol_names(self) -> list[str]:
         """A name for every symbol id (n_symbols,): the tokens perceived as it joined by ``|``, else ``s<id>``."""
