@@ -98,9 +98,10 @@ class LearnerConfig:
         conflict_penalty: added to the cost of semantic changes on a key each time it is retracted.
         max_program_size: program induction's size budget (nodes).
         induce_seconds: program induction's time budget per semantic key and search.
-        keep_majority: when > 0, a program that fits this share of its key's examples is kept, and
-            the trees it contradicts are dropped, instead of retracting the key (noisy abductions
-            outvoted); 0: any contradiction retracts.
+        keep_majority: when > 0, examples are voted (per children values, the value most nodes give)
+            and a program fitting this share of the nodes using its key is kept, the trees it
+            contradicts dropped, when no program fits every example (noisy abductions outvoted); 0:
+            any contradiction retracts.
         single_helpers: program induction also tries libraries of one other meaning each
             (:func:`~reasoning.nsr.semantics.induce_semantics`).
         train_steps: optimiser steps of perception and parser after each batch.
@@ -636,9 +637,9 @@ class Learner:
             self.set_semantics(semantics)
         return dropped
 
-    def _needed(self, n_examples: int) -> int:
-        """How many of a key's examples its program must fit to be kept (all, or ``keep_majority`` of them)."""
-        return math.ceil(self.config.keep_majority * n_examples) if self.config.keep_majority else n_examples
+    def _fits_all(self, key: int, examples: Sequence[tuple[tuple[Value, ...], Value]]) -> bool:
+        outputs = self.semantics.apply_many(key, [args for args, _ in examples])
+        return all(out == value for out, (_, value) in zip(outputs, examples, strict=True))
 
     @staticmethod
     def _voted(support: Counter) -> list[tuple[tuple[Value, ...], Value]]:
@@ -649,13 +650,11 @@ class Learner:
                 best[args] = (value, count)
         return [(args, value) for args, (value, _) in best.items()]
 
-    def _fits_enough(self, key: int, support: Counter) -> bool:
-        """Whether the key's program fits all its examples, or ``keep_majority`` of the nodes giving them."""
+    def _fits_enough(self, semantics: Semantics, key: int, support: Counter) -> bool:
+        """Whether the key's program in ``semantics`` fits ``keep_majority`` of the nodes giving its examples."""
         examples = list(support)
-        outputs = self.semantics.apply_many(key, [args for args, _ in examples])
+        outputs = semantics.apply_many(key, [args for args, _ in examples])
         fits = [out == value for out, (_, value) in zip(outputs, examples, strict=True)]
-        if not self.config.keep_majority:
-            return all(fits)
         fitted = sum(support[example] for example, fit in zip(examples, fits, strict=True) if fit)
         return fitted >= self.config.keep_majority * sum(support.values())
 
@@ -664,25 +663,28 @@ class Learner:
 
         Examples come from the node values of the explained trees. A key whose examples no program
         fits is retracted (module docstring); kept trees that no longer deduce their target are dropped.
-        With ``keep_majority``, a program fitting that share of the nodes giving its key's examples is
-        kept (and not searched again), a search sees for each children values only the value most
-        nodes give them, and only the trees the program contradicts are dropped.
+        With ``keep_majority``, a search sees for each children values only the value most nodes give
+        them, and a program that fits that share of the nodes giving its key's examples is not
+        retracted when no program fits them all: only the trees it contradicts are dropped.
         """
         keyed = {index: self.keyed(tree) for index, (tree, _, _) in self.explained.items()}
         support = count_examples([tree for tree in keyed.values() if tree is not None])
         examples = {key: self._voted(counts) if self.config.keep_majority else list(counts)
                     for key, counts in support.items()}
         changed = {key: found for key, found in examples.items()
-                   if self._induced_from.get(key) != set(found) and not self._fits_enough(key, support[key])}
+                   if self._induced_from.get(key) != set(found) and not self._fits_all(key, found)}
         report: dict[int, SymbolReport] = {}
         if changed:
             semantics, report = induce_semantics(
                 changed, self.domain.primitives, self.config.max_program_size, self.config.induce_seconds,
                 previous=self.semantics, n_symbols=self.n_symbols * KEY_STRIDE,
-                single_helpers=self.config.single_helpers, enough_share=self.config.keep_majority or 1.0)
+                single_helpers=self.config.single_helpers)
             self._induced_from.update({key: set(found) for key, found in changed.items()})
-            contradicted = {key for key in changed if report[key].n_consistent < self._needed(report[key].n_examples)
-                            or (report[key].n_dropped and not self.config.keep_majority)}
+            contradicted = {key for key in changed
+                            if report[key].n_consistent < report[key].n_examples or report[key].n_dropped}
+            if self.config.keep_majority:  # outvoted examples do not retract a well-supported program
+                contradicted = {key for key in contradicted if semantics.functions[key] is None
+                                or not self._fits_enough(semantics, key, support[key])}
             if contradicted:
                 functions = list(semantics.functions)
                 for key in contradicted:

@@ -24,7 +24,6 @@ what the symbols' functions actually call, depth first, merging identical entrie
 
 from __future__ import annotations
 
-import math
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -462,7 +461,6 @@ def induce_semantics(
     n_symbols: int | None = None,
     limits: EvalLimits | None = None,
     single_helpers: bool = False,
-    enough_share: float = 1.0,
 ) -> tuple[Semantics, dict[int, SymbolReport]]:
     """A program for every symbol from its examples, calling other symbols' programs where that is needed.
 
@@ -493,7 +491,6 @@ def induce_semantics(
         single_helpers: search with each helper alone before searching with all of them (a library
             of one is a much smaller space: ``mul`` is found beside ``add`` in seconds, beside
             ``add``, ``sub`` and ``div`` not within a minute).
-        enough_share: a program fitting this share of a symbol's examples ends its searches (1: all).
 
     Returns:
         (the semantics, ``symbol -> SymbolReport`` for every symbol id).
@@ -525,7 +522,7 @@ def induce_semantics(
 
     def consistent(symbol: int) -> bool:
         choice = choices[symbol]
-        return choice.function is not None and choice.n_consistent >= math.ceil(enough_share * len(examples[symbol]))
+        return choice.function is not None and choice.n_consistent == len(examples[symbol])
 
     def helpers_of(symbol: int) -> list[Function]:
         """The consistent functions of the other symbols that take arguments, in symbol order."""
