@@ -190,7 +190,8 @@ def register_sweep(subparsers: argparse._SubParsersAction) -> None:
                     "`threads` flag changes it); a trial that dies is retried from its last checkpoint (train) up "
                     "to the spec's `retries`. The end prints one table over the cells (train: mean ± std over seeds "
                     "and curves.png, as `slotmind compare SWEEP_DIR`).\n\n"
-                    "Needs Ray Tune: pip install 'slotmind[ray]'. See sweeps/objectgoal-encoders.yaml for a spec.",
+                    "Needs Ray Tune: pip install 'slotmind[ray]'. "
+                    "See agents/sweeps/objectgoal-encoders.yaml for a spec.",
         formatter_class=HelpFormatter,
     )
     sweep.add_argument("spec", metavar="SPEC.yaml", help="the sweep spec (with --resume also a sweep folder)")
