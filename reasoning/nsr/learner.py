@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -71,6 +71,8 @@ _MAX_GUESS_TOKENS = 2
 _FALLBACK_SAMPLES = 32
 # Nodes of an arity tree that may take a number of children their symbol has no meaning for.
 _FREE_NODES = 2
+# A key whose search keeps failing waits at most 2 ** this many inductions before the next search.
+_MAX_BACKOFF_LEVEL = 6
 
 Item = tuple[int, tuple[str, ...], Sequence[int], Value]  # (example index, tokens, token ids, target)
 
@@ -172,6 +174,8 @@ class Learner:
         self.parse_classes: dict[int, int] = {}  # symbol -> the symbol the parser reads it as
         self.analogies: dict[int, Function] = {}  # key without a program -> a meaning borrowed by analogy
         self._induced_from: dict[int, set] = {}  # semantic key -> the examples of its last induction
+        self._inductions = 0  # calls of induce()
+        self._backoff: dict[int, tuple[int, int]] = {}  # key -> (induction it may be searched again at, failures)
         self._values: dict[tuple[int, tuple], Value | None] = {}  # (key, children values) -> value
         self._limits = EvalLimits()  # evaluation bounds of deduction; wider while predicting
         self._guesses: dict[int, tuple[Value, float]] = {}  # symbol -> (leaf constant, its cost)
@@ -658,6 +662,19 @@ class Learner:
         fitted = sum(support[example] for example, fit in zip(examples, fits, strict=True) if fit)
         return fitted >= self.config.keep_majority * sum(support.values())
 
+    def _back_off(self, report: dict[int, SymbolReport], searched: Iterable[int]) -> None:
+        """Wait 2, 4, ... 64 inductions before searching again a key whose search ran out of time unfitted.
+
+        Noisy abductions can give a key examples no program fits; searching it again every round
+        would spend the search budget each time (minutes per round with many helper libraries).
+        """
+        for key in searched:
+            if report[key].hit_budget and report[key].n_consistent < report[key].n_examples:
+                failures = self._backoff.get(key, (0, 0))[1] + 1
+                self._backoff[key] = (self._inductions + 2 ** min(failures, _MAX_BACKOFF_LEVEL), failures)
+            else:
+                self._backoff.pop(key, None)
+
     def induce(self) -> dict[int, SymbolReport]:
         """Re-induce the programs of the semantic keys whose examples changed and no longer all fit.
 
@@ -665,14 +682,17 @@ class Learner:
         fits is retracted (module docstring); kept trees that no longer deduce their target are dropped.
         With ``keep_majority``, a search sees for each children values only the value most nodes give
         them, and a program that fits that share of the nodes giving its key's examples is not
-        retracted when no program fits them all: only the trees it contradicts are dropped.
+        retracted when no program fits them all: only the trees it contradicts are dropped. A key
+        whose search ran out of time without a fit waits before its next search (:meth:`_back_off`).
         """
         keyed = {index: self.keyed(tree) for index, (tree, _, _) in self.explained.items()}
         support = count_examples([tree for tree in keyed.values() if tree is not None])
         examples = {key: self._voted(counts) if self.config.keep_majority else list(counts)
                     for key, counts in support.items()}
+        self._inductions += 1
         changed = {key: found for key, found in examples.items()
-                   if self._induced_from.get(key) != set(found) and not self._fits_all(key, found)}
+                   if self._induced_from.get(key) != set(found) and not self._fits_all(key, found)
+                   and self._backoff.get(key, (0, 0))[0] <= self._inductions}
         report: dict[int, SymbolReport] = {}
         if changed:
             semantics, report = induce_semantics(
@@ -680,6 +700,7 @@ class Learner:
                 previous=self.semantics, n_symbols=self.n_symbols * KEY_STRIDE,
                 single_helpers=self.config.single_helpers)
             self._induced_from.update({key: set(found) for key, found in changed.items()})
+            self._back_off(report, changed)
             contradicted = {key for key in changed
                             if report[key].n_consistent < report[key].n_examples or report[key].n_dropped}
             if self.config.keep_majority:  # outvoted examples do not retract a well-supported program

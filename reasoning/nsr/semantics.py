@@ -490,7 +490,8 @@ def induce_semantics(
             programs use :class:`~reasoning.nsr.program_eval.EvalLimits` defaults in that case.
         single_helpers: search with each helper alone before searching with all of them (a library
             of one is a much smaller space: ``mul`` is found beside ``add`` in seconds, beside
-            ``add``, ``sub`` and ``div`` not within a minute).
+            ``add``, ``sub`` and ``div`` not within a minute). These searches share twice
+            ``time_budget_s`` (at least a twentieth of it each).
 
     Returns:
         (the semantics, ``symbol -> SymbolReport`` for every symbol id).
@@ -531,19 +532,19 @@ def induce_semantics(
             if other != symbol and consistent(other) and choice.function is not None and choice.function.arg_types
         ]  # fmt: skip
 
-    def search(symbol: int, helpers: Sequence[Function]) -> bool:
+    def search(symbol: int, helpers: Sequence[Function], budget_s: float = time_budget_s) -> bool:
         """Search ``symbol`` with ``helpers`` (which call into ``shared``) callable; whether it is now consistent."""
         search_library = _LibraryBuilder()
         for helper in helpers:
             search_library.include(helper, shared.functions)
         result: SearchResult = induce(
-            examples[symbol], primitives, max_size, time_budget_s, library=search_library.functions, limits=limits,
+            examples[symbol], primitives, max_size, budget_s, library=search_library.functions, limits=limits,
             every_argument=True,
         )
         if result.n_consistent < len(examples[symbol]) and not result.hit_budget:
             # A program ignoring an argument, only if none reading them all fits (a search cut by its
             # budget would only be cut again on the larger space).
-            lazy = induce(examples[symbol], primitives, max_size, time_budget_s, library=search_library.functions,
+            lazy = induce(examples[symbol], primitives, max_size, budget_s, library=search_library.functions,
                           limits=limits)
             if lazy.n_consistent > result.n_consistent or result.program is None:
                 lazy = replace(lazy, seconds=lazy.seconds + result.seconds)
@@ -577,7 +578,11 @@ def induce_semantics(
             keys = [_key(helper) for helper in helpers]
             if not consistent(symbol) and keys != tried[symbol]:
                 tried[symbol] = keys
-                if single_helpers and len(helpers) > 1 and any(search(symbol, [helper]) for helper in helpers):
+                # The helpers alone share two budgets (a twentieth each at least): dozens of consistent
+                # meanings would otherwise cost dozens of full budgets for a symbol no program fits.
+                alone_s = max(2 * time_budget_s / len(helpers), time_budget_s / 20)
+                if single_helpers and len(helpers) > 1 and any(search(symbol, [helper], alone_s)
+                                                               for helper in helpers):
                     progress = True
                     continue
                 progress |= search(symbol, helpers)

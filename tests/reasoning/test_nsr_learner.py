@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 import torch
@@ -14,7 +15,7 @@ from reasoning.nsr.dsl import ARITHMETIC, INT, SEQ, constant_function, define
 from reasoning.nsr.learner import Learner, LearnerConfig, semantic_key
 from reasoning.nsr.model import NUMBER_DOMAIN_DEFAULTS
 from reasoning.nsr.program_eval import run_program
-from reasoning.nsr.semantics import Semantics, induce_semantics
+from reasoning.nsr.semantics import Semantics, SymbolReport, induce_semantics
 from reasoning.nsr.symbol_tree import SymbolTree, check_heads, non_projective_node
 from reasoning.nsr.tree_enumeration import projective_trees
 from reasoning.nsr.value_domain import ValueDomain
@@ -157,3 +158,18 @@ def test_voting_keeps_the_value_most_nodes_give_each_children_values() -> None:
 def test_a_constant_beyond_the_search_size_is_written_down() -> None:
     semantics, report = induce_semantics({0: [((), 40)]}, ARITHMETIC, max_size=4, time_budget_s=1.0)
     assert report[0].source == "constant" and semantics.apply(0, ()) == 40
+
+
+def test_a_key_no_program_fits_in_time_waits_longer_after_each_failure() -> None:
+    learner = Learner(2, 2, ValueDomain(), LearnerConfig(), seed=0)
+    failed = SymbolReport(3, None, 0, 4, 0, True, 1.0, "none")
+    learner._inductions = 10
+    waits = []
+    for _ in range(8):
+        learner._back_off({3: failed}, [3])
+        waits.append(learner._backoff[3][0] - learner._inductions)
+    assert waits == [2, 4, 8, 16, 32, 64, 64, 64]
+    learner._back_off({3: replace(failed, program="s3 = 1", n_consistent=4, hit_budget=False)}, [3])
+    assert 3 not in learner._backoff  # a fit ends the wait
+    learner._back_off({3: replace(failed, hit_budget=False)}, [3])
+    assert 3 not in learner._backoff  # an exhausted search is not retried before its examples change anyway

@@ -259,3 +259,18 @@ def test_inconsistent_examples_keep_the_best_partial_program() -> None:
     semantics, report = induce_semantics(examples, SEQUENCES, 4, 2.0)
     assert report[0].n_consistent == 2 and report[0].n_examples == 3 and report[0].hit_budget
     assert semantics.apply(0, ((RUN,),)) == (RUN, RUN)
+
+
+def test_searches_with_one_helper_each_share_a_budget() -> None:
+    pairs = list(itertools.product(range(4), repeat=2))
+    helpers = [lambda x, y: x + y, lambda x, y: x, lambda x, y: y, lambda x, y: x + 1, lambda x, y: y + 1,
+               lambda x, y: x + y + 1, lambda x, y: x + 2, lambda x, y: y + 2, lambda x, y: x + x,
+               lambda x, y: y + y]
+    examples = {symbol: [((x, y), f(x, y)) for x, y in pairs] for symbol, f in enumerate(helpers)}
+    noisy = len(helpers)
+    examples[noisy] = [((x, y), (7 * x + 3 * y) % 5) for x, y in pairs]  # no small program fits
+    budget = 0.5
+    _, report = induce_semantics(examples, ARITHMETIC, max_size=9, time_budget_s=budget, single_helpers=True)
+    assert report[noisy].hit_budget and report[noisy].n_consistent < report[noisy].n_examples
+    # A budget per helper would be 10 budgets; shared: the plain search, two shared, the full library.
+    assert report[noisy].seconds < len(helpers) * budget
