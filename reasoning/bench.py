@@ -86,6 +86,9 @@ def check_bench(task: str, models: Sequence[str], splits: Sequence[str], seeds: 
         raise ValueError(f"unknown {task} split(s) {', '.join(unknown)}; choose from {', '.join(TASK_SPLITS[task])}")
     if seeds < 1:
         raise ValueError(f"--seeds {seeds}: give at least 1 seed")
+    for split in splits:
+        for model in models:
+            TrainSpec(model=model, task=task, split=split).check()  # e.g. a token model on HINT's image split
 
 
 def model_settings(models: Sequence[str], settings: dict[str, Any]) -> dict[str, dict[str, Any]]:

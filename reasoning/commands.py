@@ -240,8 +240,12 @@ def _data(args: argparse.Namespace) -> int:
 
     from reasoning.seq2seq.run_folder import TrainSpec
     from reasoning.seq2seq.task_files import write_split
+    from reasoning.tasks import IMAGE_SPLITS
 
     split = _split_of(args.task, args.split)
+    if split in IMAGE_SPLITS.get(args.task, ()):
+        raise ValueError(f"{args.task}'s {split} split is drawn on the fly and its images do not fit token files; "
+                         f"`reason data` writes the symbol split; `reason train nsr --split {split}` draws the images")
     spec = TrainSpec(model="", task=args.task, split=split, data_seed=args.data_seed,
                      task_options=_key_values(args.task_option, "--task-option"), data_dir=args.data)
     parts = spec.load_data()

@@ -100,6 +100,8 @@ class LearnerConfig:
         conflict_penalty: added to the cost of semantic changes on a key each time it is retracted.
         max_program_size: program induction's size budget (nodes).
         induce_seconds: program induction's time budget per semantic key and search.
+        induce_round_seconds: the time budget of one round of program induction, all keys
+            together (0: none); keys left unsearched wait like keys whose search failed.
         keep_majority: when > 0, examples are voted (per children values, the value most nodes give)
             and a program fitting this share of the nodes using its key is kept, the trees it
             contradicts dropped, when no program fits every example (noisy abductions outvoted); 0:
@@ -130,6 +132,7 @@ class LearnerConfig:
     conflict_penalty: float = 16.0
     max_program_size: int = 8
     induce_seconds: float = 0.5
+    induce_round_seconds: float = 0.0
     keep_majority: float = 0.0
     single_helpers: bool = False
     train_steps: int = 10
@@ -698,7 +701,8 @@ class Learner:
             semantics, report = induce_semantics(
                 changed, self.domain.primitives, self.config.max_program_size, self.config.induce_seconds,
                 previous=self.semantics, n_symbols=self.n_symbols * KEY_STRIDE,
-                single_helpers=self.config.single_helpers)
+                single_helpers=self.config.single_helpers,
+                total_budget_s=self.config.induce_round_seconds or None)
             self._induced_from.update({key: set(found) for key, found in changed.items()})
             self._back_off(report, changed)
             contradicted = {key for key in changed

@@ -11,10 +11,12 @@ When the targets are numbers, :data:`NUMBER_DOMAIN_DEFAULTS` replace the default
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import math
 import random
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
@@ -24,6 +26,8 @@ import numpy as np
 import torch
 
 from reasoning.nsr.dsl import Function
+from reasoning.nsr.image_reading import STATE_FILE as IMAGE_READER_FILE
+from reasoning.nsr.image_reading import ImageReader, cluster_token, meaning_classes
 from reasoning.nsr.learner import KEY_STRIDE, Learner, LearnerConfig
 from reasoning.nsr.semantics import Semantics, format_semantics
 from reasoning.nsr.symbol_tree import SymbolTree
@@ -38,6 +42,7 @@ from reasoning.tasks.example import Example
 NUMBER_DOMAIN_DEFAULTS: dict[str, Any] = {
     "max_program_size": 9,  # mul and div need 9 nodes
     "induce_seconds": 10.0,
+    "induce_round_seconds": 60.0,  # one round's searches together: noisy keys can each use their budgets
     "single_helpers": True,  # mul beside add alone, not beside add, sub and div
     "abduce_up_to": 7,  # the shortest inputs with brackets: ( a + b ) * c
     "arity_trees_up_to": 13,  # up to six operators; longer inputs rely on the parser's samples
@@ -47,6 +52,10 @@ NUMBER_DOMAIN_DEFAULTS: dict[str, Any] = {
     "predict_max_depth": 50_000,
 }
 
+# Children values a meaning is tried on to tell meanings apart by behaviour (image classes).
+_PROBE_VALUES = range(5)
+# Training segments the image CNN learns from, sampled when there are more.
+_CNN_SEGMENTS = 200_000
 STATE_FILE = "nsr.json"
 WEIGHTS_FILE = "nsr.pt"
 
@@ -62,6 +71,10 @@ class NSRConfig(LearnerConfig):
         stage_pool: the most (distinct) training inputs in one stage's pool, sampled when there are more.
         stage_train_steps: extra optimiser steps of perception and parser at the end of each stage.
         validate_every: rounds between validation checks once the curriculum is complete.
+        image_clusters: k-means clusters of the segment images (image input only,
+            :mod:`reasoning.nsr.image_reading`).
+        image_steps: optimiser steps of the image CNN (batches of 256 segments).
+        image_minutes: the part of the time budget kept for clustering and the CNN.
     """
 
     n_symbols: int = 0
@@ -70,6 +83,9 @@ class NSRConfig(LearnerConfig):
     stage_pool: int = 2000
     stage_train_steps: int = 100
     validate_every: int = 5
+    image_clusters: int = 64
+    image_steps: int = 3000
+    image_minutes: float = 2.0
 
 
 def _function_json(function: Function) -> dict[str, Any]:
@@ -92,7 +108,12 @@ def _distinct_inputs(examples: Sequence[Example]) -> list[Example]:
 
 @register_model("nsr")
 class NSRModel(Seq2SeqModel):
-    """NSR: perception (token -> symbol), a transition parser, and one induced program per (symbol, arity)."""
+    """NSR: perception (token -> symbol), a transition parser, and one induced program per (symbol, arity).
+
+    Examples with images (HINT's image split) are read by an :class:`ImageReader` first.
+    """
+
+    reads_images = True
 
     def __init__(self, **config: Any) -> None:
         known = {f.name for f in fields(NSRConfig)}
@@ -104,6 +125,7 @@ class NSRModel(Seq2SeqModel):
         self.tokens: tuple[str, ...] = ()
         self._token_index: dict[str, int] = {}
         self.learner: Learner | None = None
+        self.reader: ImageReader | None = None
 
     @property
     def config(self) -> dict[str, Any]:
@@ -128,6 +150,72 @@ class NSRModel(Seq2SeqModel):
 
     def fit(self, train: Sequence[Example], valid: Sequence[Example], budget: TrainBudget, seed: int = 0,
             progress: ProgressCallback | None = None) -> FitReport:
+        if train and train[0].images is not None:
+            return self._fit_images(train, valid, budget, seed, progress)
+        return self._fit_tokens(train, valid, budget, seed, progress)
+
+    def _fit_images(self, train: Sequence[Example], valid: Sequence[Example], budget: TrainBudget, seed: int,
+                    progress: ProgressCallback | None) -> FitReport:
+        """Cluster the segments, learn on cluster tokens, then train the CNN on the clusters' meaning classes."""
+        start = time.perf_counter()
+        if any(example.images is None for example in [*train, *valid]):
+            raise ValueError("either every example has images or none has; got a mix")
+        config = self._config
+        reader = ImageReader(config.image_clusters, image_size=train[0].images.shape[1], seed=seed)
+        segments = np.concatenate([example.images for example in train])
+        clusters = reader.fit_clusters(segments)
+        bounds = np.cumsum([len(example.images) for example in train])[:-1]
+        tokens = [tuple(cluster_token(int(c)) for c in part) for part in np.split(clusters, bounds)]
+        token_train = [replace(example, source=source, images=None) for example, source in zip(train, tokens,
+                                                                                               strict=True)]
+        token_valid = [replace(example, source=reader.read(example.images), images=None) for example in valid]
+        left = budget.minutes - (time.perf_counter() - start) / 60 - config.image_minutes
+        report = self._fit_tokens(token_train, token_valid, replace(budget, minutes=max(left, 0.1)), seed, progress)
+        signatures = [self._primary_meaning(cluster_token(k)) for k in range(config.image_clusters)]
+        rng = np.random.default_rng(seed)
+        chosen = rng.choice(len(segments), min(len(segments), _CNN_SEGMENTS), replace=False)
+        reader.fit_classes(meaning_classes(signatures), segments[chosen], clusters[chosen], config.image_steps)
+        self.reader = reader
+        accuracy = self._examples_accuracy(valid) if valid else report.best_valid_accuracy
+        return replace(report, train_seconds=time.perf_counter() - start, best_valid_accuracy=accuracy)
+
+    def _primary_meaning(self, token: str) -> tuple | None:
+        """How the meaning a token is used with most (in the explained trees) behaves; None without one.
+
+        The behaviour is ``(number of children, outputs on every combination of _PROBE_VALUES)``, so two
+        tokens with differently written but equal meanings (two clusters of sevens) compare equal.
+        """
+        assert self.learner is not None
+        if token not in self._token_index:
+            return None
+        symbol = self.learner.perceive([self._token_index[token]])[0][0]
+        uses: Counter = Counter()
+        for tree, _, _ in self.learner.explained.values():
+            keyed = self.learner.keyed(tree)
+            if keyed is not None:
+                uses.update(key for key in keyed.symbols if key // KEY_STRIDE == symbol)
+        known = [key for key, _ in uses.most_common() if self.learner.semantics.functions[key] is not None]
+        if not known:
+            return None
+        arity = known[0] % KEY_STRIDE
+        probes = list(itertools.product(_PROBE_VALUES, repeat=arity))
+        return arity, tuple(self.learner.semantics.apply_many(known[0], probes))
+
+    def _examples_accuracy(self, examples: Sequence[Example]) -> float:
+        predictions = self.predict_examples(examples)
+        return sum(tuple(p) == tuple(e.target) for p, e in zip(predictions, examples, strict=True)) / len(examples)
+
+    def predict_examples(self, examples: Sequence[Example]) -> list[tuple[str, ...]]:
+        """Predicted target tokens per example; examples with images are read by the image reader."""
+        if any(example.images is not None for example in examples) and self.reader is None:
+            raise ValueError("these examples are images, but this nsr model was trained on symbols; "
+                             "train it on the image split")
+        sources = [example.source if example.images is None or self.reader is None
+                   else self.reader.read(example.images) for example in examples]
+        return self.predict(sources)
+
+    def _fit_tokens(self, train: Sequence[Example], valid: Sequence[Example], budget: TrainBudget, seed: int,
+                    progress: ProgressCallback | None) -> FitReport:
         start = time.perf_counter()
         config = self._config
         self._set_tokens(sorted({token for example in train for token in example.source}))
@@ -288,6 +376,8 @@ class NSRModel(Seq2SeqModel):
         torch.save({"perception": self.learner.perception.state_dict(), "parser": self.learner.parser.state_dict()},
                    folder / WEIGHTS_FILE)
         (folder / "programs.txt").write_text(self.describe() + "\n", encoding="utf-8")
+        if self.reader is not None:
+            self.reader.save(folder)
 
     @classmethod
     def load(cls, folder: Path) -> NSRModel:
@@ -304,4 +394,6 @@ class NSRModel(Seq2SeqModel):
             tuple(_function_of(f) for f in state["library"])))
         model.learner.parse_classes = {symbol: read_as for symbol, read_as in state.get("parse_classes", [])}
         model.learner.analogies = {key: _function_of(f) for key, f in state.get("analogies", [])}
+        if (folder / IMAGE_READER_FILE).exists():
+            model.reader = ImageReader.load(folder)
         return model

@@ -24,6 +24,7 @@ what the symbols' functions actually call, depth first, merging identical entrie
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -461,6 +462,7 @@ def induce_semantics(
     n_symbols: int | None = None,
     limits: EvalLimits | None = None,
     single_helpers: bool = False,
+    total_budget_s: float | None = None,
 ) -> tuple[Semantics, dict[int, SymbolReport]]:
     """A program for every symbol from its examples, calling other symbols' programs where that is needed.
 
@@ -492,6 +494,8 @@ def induce_semantics(
             of one is a much smaller space: ``mul`` is found beside ``add`` in seconds, beside
             ``add``, ``sub`` and ``div`` not within a minute). These searches share twice
             ``time_budget_s`` (at least a twentieth of it each).
+        total_budget_s: the wall-clock budget of the whole call (None: unbounded); once spent, no
+            further search starts, and the symbols left unsearched report ``hit_budget``.
 
     Returns:
         (the semantics, ``symbol -> SymbolReport`` for every symbol id).
@@ -532,8 +536,13 @@ def induce_semantics(
             if other != symbol and consistent(other) and choice.function is not None and choice.function.arg_types
         ]  # fmt: skip
 
+    deadline = math.inf if total_budget_s is None else time.perf_counter() + total_budget_s
+
     def search(symbol: int, helpers: Sequence[Function], budget_s: float = time_budget_s) -> bool:
         """Search ``symbol`` with ``helpers`` (which call into ``shared``) callable; whether it is now consistent."""
+        if time.perf_counter() >= deadline:
+            choices[symbol].hit_budget = not consistent(symbol)
+            return consistent(symbol)
         search_library = _LibraryBuilder()
         for helper in helpers:
             search_library.include(helper, shared.functions)

@@ -92,6 +92,7 @@ class Seq2SeqModel(abc.ABC):
     """
 
     name: ClassVar[str] = ""  # set by register_model
+    reads_images: ClassVar[bool] = False  # whether the model reads Example.images (HINT's image split)
 
     @property
     @abc.abstractmethod
@@ -117,6 +118,10 @@ class Seq2SeqModel(abc.ABC):
     @abc.abstractmethod
     def predict(self, sources: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
         """The predicted target tokens of each of N sources (list of N tuples)."""
+
+    def predict_examples(self, examples: Sequence[Example]) -> list[tuple[str, ...]]:
+        """The predicted target tokens of N examples; models that read images override it."""
+        return self.predict([example.source for example in examples])
 
     def describe(self) -> str:
         """What the trained model learned, for people to read (NSR: each symbol's program); "" when nothing."""

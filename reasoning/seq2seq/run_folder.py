@@ -21,11 +21,11 @@ import yaml
 from envs.run_files import new_run_dir, write_json_atomic, write_text_atomic
 from reasoning.seq2seq.holdout import hold_out
 from reasoning.seq2seq.interface import FitReport, ProgressCallback, Seq2SeqModel, TrainBudget
-from reasoning.seq2seq.registry import MODEL_FILE, create_model, load_model, save_model
+from reasoning.seq2seq.registry import MODEL_FILE, available_models, create_model, load_model, model_class, save_model
 from reasoning.seq2seq.scoring import Score, score_model
 from reasoning.seq2seq.staging import staged_folder
 from reasoning.seq2seq.task_files import read_task_file
-from reasoning.tasks import TASK_SPLITS, load_split
+from reasoning.tasks import IMAGE_SPLITS, TASK_SPLITS, load_split
 from reasoning.tasks.example import Example
 
 CONFIG_FILE = "config.yaml"
@@ -65,7 +65,8 @@ class TrainSpec:
     data_dir: str | None = None
 
     def check(self) -> None:
-        """Raise ``ValueError`` for an unknown task or split, or a validation fraction outside (0, 1)."""
+        """Raise ``ValueError`` for an unknown task or split, a model that cannot read the split's
+        input (HINT's image split hides the tokens), or a validation fraction outside (0, 1)."""
         if self.task not in TASK_SPLITS:
             raise ValueError(f"unknown task {self.task!r}; choose one of {', '.join(TASK_SPLITS)}")
         if self.split not in TASK_SPLITS[self.task]:
@@ -73,6 +74,10 @@ class TrainSpec:
                              f"{', '.join(TASK_SPLITS[self.task])}")
         if not 0 < self.valid_fraction < 1:
             raise ValueError(f"the validation fraction must be in (0, 1), got {self.valid_fraction}")
+        if self.model and self.split in IMAGE_SPLITS.get(self.task, ()) and not model_class(self.model).reads_images:
+            readers = ", ".join(name for name in available_models() if model_class(name).reads_images)
+            raise ValueError(f"{self.task}'s {self.split} split hides the source tokens behind images, which "
+                             f"{self.model} does not read; use a model that does ({readers})")
 
     def load_data(self) -> dict[str, list[Example]]:
         """The split's parts (``train``, ``test``, PCFG also ``dev``) via :func:`reasoning.tasks.load_split`."""

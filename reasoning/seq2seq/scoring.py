@@ -48,5 +48,5 @@ def score_predictions(examples: Sequence[Example], predictions: Sequence[Sequenc
 
 
 def score_model(model: Seq2SeqModel, examples: Sequence[Example]) -> Score:
-    """Predict the sources of N examples with ``model`` and score the predictions."""
-    return score_predictions(examples, model.predict([example.source for example in examples]))
+    """Predict N examples with ``model`` (their sources, or images for a model that reads them) and score them."""
+    return score_predictions(examples, model.predict_examples(examples))

@@ -16,14 +16,17 @@ from reasoning.tasks.data_location import DataNotFoundError, resolve_data_dir
 from reasoning.tasks.errors import DataFormatError
 from reasoning.tasks.example import Example
 from reasoning.tasks.hint import generate_hint
+from reasoning.tasks.hint_image_split import image_split
 from reasoning.tasks.pcfg import read_pcfg
 from reasoning.tasks.pcfg_generator import PCFG_SPLITS, generate_pcfg
 from reasoning.tasks.scan import read_scan
 from reasoning.tasks.scan_splits import OFFICIAL_FILES, SCAN_SPLITS, build_scan_split
 
-__all__ = ["TASK_SPLITS", "DataFormatError", "DataNotFoundError", "Example", "load_split"]
+__all__ = ["IMAGE_SPLITS", "TASK_SPLITS", "DataFormatError", "DataNotFoundError", "Example", "load_split"]
 
-TASK_SPLITS: dict[str, tuple[str, ...]] = {"scan": SCAN_SPLITS, "pcfg": PCFG_SPLITS, "hint": ("symbol",)}
+TASK_SPLITS: dict[str, tuple[str, ...]] = {"scan": SCAN_SPLITS, "pcfg": PCFG_SPLITS, "hint": ("symbol", "image")}
+# Splits whose examples carry images and hide their source tokens (only models that read images).
+IMAGE_SPLITS: dict[str, tuple[str, ...]] = {"hint": ("image",)}
 
 # Official evaluation files of PCFG SET, relative to <data>/pcfg.
 PCFG_TEST_FILES: dict[str, str] = {
@@ -88,7 +91,8 @@ def load_split(
     Returns:
         Lists of examples by part. scan: ``train``/``test``. pcfg: generated ``train``, the official
         ``dev`` (pcfgset/dev, shared by all PCFG splits) and the official ``test`` of the split.
-        hint: ``train`` and ``test`` (test examples carry their subset: I, SS, LS, SL, LL).
+        hint: ``train`` and ``test`` (test examples carry their subset: I, SS, LS, SL, LL); the
+        ``image`` split draws every token as an image (:mod:`~reasoning.tasks.hint_image_split`).
 
     Raises:
         ValueError: unknown task, split or option.
@@ -105,4 +109,5 @@ def load_split(
         return _load_scan(split, data_dir, seed, **sizes)
     if task == "pcfg":
         return _load_pcfg(split, data_dir, seed, **sizes)
-    return generate_hint(seed=seed, **sizes)
+    data = generate_hint(seed=seed, **sizes)
+    return image_split(data, seed=seed) if split == "image" else data

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,8 @@ class Example:
             sub-expression the token stands for). ``None`` when not annotated.
         subset: the evaluation subset the example belongs to (HINT: "I", "SS", "LS", "SL", "LL");
             ``None`` for plain train/test examples.
+        images: one grayscale image per source position, uint8 (n, S, S) (HINT's image split, whose
+            source tokens are hidden as ``?``); ``None`` for symbol input. Not compared or hashed.
     """
 
     source: tuple[str, ...]
@@ -25,8 +29,12 @@ class Example:
     tree: tuple[int, ...] | None = None
     values: tuple[int, ...] | None = None
     subset: str | None = None
+    images: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        if self.images is not None and (self.images.ndim != 3 or len(self.images) != len(self.source)):
+            raise ValueError(f"Example.images must be (n, S, S) with one image per source token ({len(self.source)}), "
+                             f"got shape {self.images.shape}")
         for name in ("tree", "values"):
             annotation = getattr(self, name)
             if annotation is not None and len(annotation) != len(self.source):

@@ -8,6 +8,7 @@ shared with ``test_nsr_abduction``. HINT digits are symbols whose meaning is a c
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Collection
 
 import pytest
@@ -274,3 +275,13 @@ def test_searches_with_one_helper_each_share_a_budget() -> None:
     assert report[noisy].hit_budget and report[noisy].n_consistent < report[noisy].n_examples
     # A budget per helper would be 10 budgets; shared: the plain search, two shared, the full library.
     assert report[noisy].seconds < len(helpers) * budget
+
+
+def test_a_round_of_induction_stops_searching_when_its_total_budget_is_spent() -> None:
+    pairs = list(itertools.product(range(4), repeat=2))
+    noisy = {symbol: [((x, y), (7 * x + 3 * y + symbol) % 5) for x, y in pairs] for symbol in range(4)}
+    started = time.perf_counter()
+    _, report = induce_semantics(noisy, ARITHMETIC, max_size=9, time_budget_s=0.5, total_budget_s=0.6)
+    assert time.perf_counter() - started < 4 * 0.5  # searching all four would take four budgets at least
+    assert all(r.hit_budget and r.n_consistent < r.n_examples for r in report.values())
+    assert sum(r.seconds > 0.4 for r in report.values()) <= 2  # the later symbols were not searched

@@ -98,6 +98,7 @@ def test_bench_tiny(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         (["reason", "bench", "--models", "gru,lstm"], "unknown model 'lstm'"),
         (["reason", "bench", "--splits", "simple,jump"], "unknown scan split(s) jump"),
         (["reason", "bench", "--seeds", "0"], "at least 1 seed"),
+        (["reason", "bench", "--task", "hint", "--splits", "image", "--models", "nsr,gru"], "which gru does not read"),
         (["reason", "bench", "--set", "nsr.depth=2"], "'nsr' is not one of the benchmarked models"),
     ],
 )

@@ -19,7 +19,7 @@ def test_task_splits() -> None:
             "around-right", "opposite-right", "right", "jump-around-right",
         ),
         "pcfg": ("iid", "systematicity", "productivity"),
-        "hint": ("symbol",),
+        "hint": ("symbol", "image"),
     }  # fmt: skip
 
 

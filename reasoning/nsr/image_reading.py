@@ -1,0 +1,159 @@
+"""Reading image segments as symbol tokens, for NSR on HINT's image split.
+
+Nothing tells the model which image shows which symbol. Reading is learned in three steps:
+
+1. **Clusters.** k-means over the pixels of (a sample of) the training segments gives every
+   segment a cluster token ``k<c>``; with more clusters than symbols each cluster is nearly pure
+   (on the rendered HINT symbols, 64 clusters are about 90% pure).
+2. **Meanings.** The symbol-input NSR learns on the cluster tokens as if they were words; clusters
+   that end up with the same meaning (e.g. two clusters of sevens, both the constant 7) form one
+   class (:func:`meaning_classes`).
+3. **CNN.** :class:`~reasoning.nsr.perception.ImagePerception` is trained on (segment, class of
+   its cluster) and then reads every image: an image is the token of its class's most common cluster.
+   Perception errors of the clusters are label noise to the CNN, which it partly averages out.
+
+:class:`ImageReader` holds the clusters, the classes and the CNN; it is saved with the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from reasoning.nsr.perception import ImagePerception, fit_perception
+
+CLUSTER_SAMPLE = 60_000  # segments k-means is fitted on (the rest are assigned to the nearest centre)
+STATE_FILE = "image_reader.npz"
+WEIGHTS_FILE = "image_reader.pt"
+
+
+def cluster_token(cluster: int) -> str:
+    """The token standing for cluster ``cluster``, e.g. ``k12``."""
+    return f"k{cluster}"
+
+
+def meaning_classes(signatures: Sequence[Hashable | None]) -> np.ndarray:
+    """One class id per cluster (K,): clusters with equal meaning signatures share a class.
+
+    A cluster without a meaning (None) gets -1: the CNN neither learns from nor reads anything as it
+    (a cluster NSR found no use for is mostly a mix of symbols). Class ids follow first appearance.
+
+    >>> meaning_classes(["7", None, "7", "+"]).tolist()
+    [0, -1, 0, 1]
+    """
+    ids: dict[Hashable, int] = {}
+    classes = np.full(len(signatures), -1, np.int64)
+    for cluster, signature in enumerate(signatures):
+        if signature is not None:
+            classes[cluster] = ids.setdefault(signature, len(ids))
+    return classes
+
+
+class ImageReader:
+    """Clusters, meaning classes and a CNN that turn segment images (N, S, S) into tokens (module docstring).
+
+    Args:
+        n_clusters: K, the k-means clusters (more than the symbols there are).
+        image_size: S.
+        seed: seeds k-means and the CNN.
+    """
+
+    def __init__(self, n_clusters: int = 64, image_size: int = 16, seed: int = 0) -> None:
+        if n_clusters < 2:
+            raise ValueError(f"an image reader needs at least 2 clusters, got {n_clusters}")
+        self.n_clusters = n_clusters
+        self.image_size = image_size
+        self.seed = seed
+        self.centres: np.ndarray | None = None  # (K, S*S) float32
+        self.classes: np.ndarray | None = None  # (K,) class of each cluster
+        self.class_tokens: list[str] = []  # the token each class is read as
+        self.cnn: ImagePerception | None = None
+
+    @staticmethod
+    def _pixels(images: np.ndarray) -> np.ndarray:
+        """uint8 (N, S, S) images as float32 (N, S*S) in [0, 1]."""
+        return np.asarray(images, np.float32).reshape(len(images), -1) / 255.0
+
+    def fit_clusters(self, images: np.ndarray) -> np.ndarray:
+        """Fit k-means on (a sample of) N segments (N, S, S) uint8; returns each segment's cluster (N,)."""
+        from sklearn.cluster import KMeans
+
+        if len(images) < self.n_clusters:
+            raise ValueError(f"k-means with {self.n_clusters} clusters needs at least as many segments, "
+                             f"got {len(images)}; lower image_clusters")
+        rng = np.random.default_rng(self.seed)
+        sample = images if len(images) <= CLUSTER_SAMPLE else images[rng.choice(len(images), CLUSTER_SAMPLE, False)]
+        kmeans = KMeans(self.n_clusters, n_init=3, random_state=self.seed).fit(self._pixels(sample))
+        self.centres = kmeans.cluster_centers_.astype(np.float32)
+        return self.clusters_of(images)
+
+    def clusters_of(self, images: np.ndarray) -> np.ndarray:
+        """The nearest k-means centre of each of N segments (N, S, S): cluster ids (N,)."""
+        if self.centres is None:
+            raise ValueError("the image reader has no clusters yet; call fit_clusters first")
+        out = np.empty(len(images), np.int64)
+        squared_centres = (self.centres ** 2).sum(1)
+        for start in range(0, len(images), 65_536):  # bounds the (chunk, K) distance matrix
+            pixels = self._pixels(images[start:start + 65_536])
+            out[start:start + len(pixels)] = (squared_centres[None] - 2 * pixels @ self.centres.T).argmin(1)
+        return out
+
+    def fit_classes(self, classes: np.ndarray, images: np.ndarray, clusters: np.ndarray, steps: int,
+                    progress: Callable[[str], None] | None = None) -> float:
+        """Train the CNN to read N segments (N, S, S) as the class (K,) of their cluster (N,); returns its loss.
+
+        Segments of clusters without a class (-1) are left out.
+
+        Raises:
+            ValueError: no cluster has a class.
+        """
+        self.classes = np.asarray(classes, np.int64)
+        n_classes = int(self.classes.max()) + 1
+        if n_classes == 0:
+            raise ValueError("no image cluster has a meaning, so the CNN has nothing to learn; train longer")
+        counts = np.bincount(clusters, minlength=self.n_clusters)
+        self.class_tokens = [cluster_token(int(max(np.flatnonzero(self.classes == c), key=lambda k: counts[k])))
+                             for c in range(n_classes)]
+        torch.manual_seed(self.seed)
+        self.cnn = ImagePerception(n_classes, image_size=self.image_size)
+        if progress:
+            progress(f"training the image CNN on {len(images):,} segments, {n_classes} classes")
+        labels = self.classes[clusters]
+        kept = labels >= 0
+        return fit_perception(self.cnn, np.asarray(images[kept], np.float32) / 255.0, labels[kept],
+                              steps=steps, lr=3e-3, batch_size=256, seed=self.seed)
+
+    def read(self, images: np.ndarray) -> tuple[str, ...]:
+        """The tokens (n,) of one expression's segments (n, S, S) uint8: by the CNN, else by the clusters."""
+        if self.cnn is None:
+            return tuple(cluster_token(int(c)) for c in self.clusters_of(images))
+        with torch.no_grad():
+            classes = self.cnn.predict(np.asarray(images, np.float32) / 255.0).tolist()
+        return tuple(self.class_tokens[c] for c in classes)
+
+    def save(self, folder: Path) -> None:
+        """Write the clusters, classes and CNN into ``folder``."""
+        if self.centres is None:
+            raise ValueError("the image reader has no clusters yet; nothing to save")
+        classes = self.classes if self.classes is not None else np.arange(self.n_clusters)
+        np.savez(folder / STATE_FILE, centres=self.centres, classes=classes,
+                 class_tokens=np.array(self.class_tokens or [""]), shape=np.array([self.image_size, self.seed]))
+        if self.cnn is not None:
+            torch.save(self.cnn.state_dict(), folder / WEIGHTS_FILE)
+
+    @classmethod
+    def load(cls, folder: Path) -> ImageReader:
+        """Read a reader written by :meth:`save`; it reads images exactly as the saved one did."""
+        with np.load(folder / STATE_FILE) as state:
+            image_size, seed = (int(v) for v in state["shape"])
+            reader = cls(len(state["centres"]), image_size, seed)
+            reader.centres = state["centres"]
+            reader.classes = state["classes"]
+            reader.class_tokens = [str(token) for token in state["class_tokens"] if str(token)]
+        if (folder / WEIGHTS_FILE).exists():
+            reader.cnn = ImagePerception(len(reader.class_tokens), image_size=image_size)
+            reader.cnn.load_state_dict(torch.load(folder / WEIGHTS_FILE, weights_only=True))
+        return reader

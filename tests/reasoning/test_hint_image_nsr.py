@@ -1,0 +1,111 @@
+"""HINT's image split and NSR reading it: hidden tokens, disjoint digit pools, the image reader, a tiny run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from envs.command_line import main
+from reasoning.nsr.image_reading import ImageReader, cluster_token, meaning_classes
+from reasoning.seq2seq.interface import TrainBudget
+from reasoning.seq2seq.registry import create_model, load_model, save_model
+from reasoning.seq2seq.run_folder import TrainSpec
+from reasoning.tasks import load_split
+from reasoning.tasks.example import Example
+from reasoning.tasks.hint_image_split import HIDDEN_TOKEN
+from reasoning.tasks.hint_images import TOKENS, SymbolImages
+
+TINY = {"train_per_op": 30, "test_per_op": 3}
+
+
+@pytest.fixture(scope="module")
+def parts() -> tuple[dict[str, list[Example]], dict[str, list[Example]]]:
+    return load_split("hint", "symbol", **TINY), load_split("hint", "image", **TINY)
+
+
+def test_image_split_hides_the_tokens_and_keeps_targets_and_subsets(parts: tuple[dict, dict]) -> None:
+    symbol, image = parts
+    for part in ("train", "test"):
+        assert len(symbol[part]) == len(image[part])
+        for plain, drawn in zip(symbol[part], image[part], strict=True):
+            assert drawn.source == (HIDDEN_TOKEN,) * len(plain.source)
+            assert (drawn.target, drawn.subset) == (plain.target, plain.subset)
+            assert drawn.images is not None and drawn.images.dtype == np.uint8
+            assert drawn.images.shape == (len(plain.source), 16, 16) and drawn.images.max() > 100
+
+
+def test_test_digits_come_from_the_test_pool_only(parts: tuple[dict, dict]) -> None:
+    symbol, image = parts
+    pools = SymbolImages(seed=0)
+    as_bytes = {split: {np.rint(img * 255).astype(np.uint8).tobytes() for digit in range(10)
+                        for img in pools.digit_images(digit, split)} for split in ("train", "test")}
+    for part, pool in (("train", "train"), ("test", "test")):
+        for plain, drawn in zip(symbol[part], image[part], strict=True):
+            for token, img in zip(plain.source, drawn.images, strict=True):
+                if token.isdigit():
+                    assert img.tobytes() in as_bytes[pool] and img.tobytes() not in as_bytes[
+                        "test" if pool == "train" else "train"]
+
+
+def test_example_images_must_match_the_source() -> None:
+    with pytest.raises(ValueError, match="one image per source token"):
+        Example(("?", "?"), ("1",), images=np.zeros((3, 16, 16), np.uint8))
+
+
+def test_models_that_do_not_read_images_are_refused_on_the_image_split() -> None:
+    with pytest.raises(ValueError, match="does not read; use a model that does \\(nsr"):
+        TrainSpec(model="transformer", task="hint", split="image").check()
+    TrainSpec(model="nsr", task="hint", split="image").check()
+
+
+def test_meaning_classes_merge_equal_meanings_and_drop_unused_clusters() -> None:
+    assert meaning_classes([(0, (7,)), None, (0, (7,)), (2, (0, 1))]).tolist() == [0, -1, 0, 1]
+
+
+def test_image_reader_reads_clusters_then_classes_and_round_trips(tmp_path: Path) -> None:
+    torch.set_num_threads(1)
+    symbols = SymbolImages(seed=0)
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, len(TOKENS), 3000)
+    images = np.rint(symbols._render_ids(ids, "train", rng) * 255).astype(np.uint8)
+    reader = ImageReader(n_clusters=40, seed=0)
+    clusters = reader.fit_clusters(images)
+    assert clusters.shape == (3000,) and set(clusters.tolist()) <= set(range(40))
+    assert reader.read(images[:5]) == tuple(cluster_token(int(c)) for c in clusters[:5])
+    # Classes: each cluster's majority symbol (what NSR's meanings would say for pure clusters).
+    majority = np.array([np.bincount(ids[clusters == k], minlength=len(TOKENS)).argmax() for k in range(40)])
+    classes = meaning_classes([int(symbol) for symbol in majority])
+    reader.fit_classes(classes, images, clusters, steps=300)
+    test_ids = rng.integers(0, len(TOKENS), 500)
+    test_images = np.rint(symbols._render_ids(test_ids, "test", rng) * 255).astype(np.uint8)
+    read = reader.read(test_images)
+    token_symbol = {cluster_token(k): majority[k] for k in range(40)}
+    accuracy = np.mean([token_symbol[token] == truth for token, truth in zip(read, test_ids, strict=True)])
+    assert accuracy > 0.8  # unseen handwriting, from cluster labels alone
+    reader.save(tmp_path)
+    assert ImageReader.load(tmp_path).read(test_images) == read
+
+
+def test_nsr_trains_on_images_predicts_and_round_trips(parts: tuple[dict, dict], tmp_path: Path) -> None:
+    torch.set_num_threads(1)
+    _, image = parts
+    model = create_model("nsr", image_clusters=32, image_steps=50, image_minutes=0.0, induce_seconds=0.5)
+    train = image["train"]
+    report = model.fit(train[:-20], train[-20:], TrainBudget(minutes=0.1), seed=0)
+    assert 0.0 <= report.best_valid_accuracy <= 1.0
+    predictions = model.predict_examples(image["test"])
+    assert len(predictions) == len(image["test"]) and all(isinstance(p, tuple) for p in predictions)
+    save_model(model, tmp_path / "model")
+    assert load_model(tmp_path / "model").predict_examples(image["test"]) == predictions
+    symbol_model = create_model("nsr")
+    symbol_model.fit(parts[0]["train"][:50], parts[0]["train"][:5], TrainBudget(minutes=0.02), seed=0)
+    with pytest.raises(ValueError, match="trained on symbols"):
+        symbol_model.predict_examples(image["test"][:2])
+
+
+def test_reason_data_refuses_the_image_split(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["reason", "data", "hint", "--split", "image", "--out", str(tmp_path / "out")]) == 2
+    assert "drawn on the fly" in capsys.readouterr().err
