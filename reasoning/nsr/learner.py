@@ -102,6 +102,9 @@ class LearnerConfig:
         induce_seconds: program induction's time budget per semantic key and search.
         induce_round_seconds: the time budget of one round of program induction, all keys
             together (0: none); keys left unsearched wait like keys whose search failed.
+        induce_min_examples: a key with children is searched once it has this many distinct
+            examples (a search from one or two examples of a rarely seen symbol is slow and
+            mostly finds a wrong program).
         keep_majority: when > 0, examples are voted (per children values, the value most nodes give)
             and a program fitting this share of the nodes using its key is kept, the trees it
             contradicts dropped, when no program fits every example (noisy abductions outvoted); 0:
@@ -133,6 +136,7 @@ class LearnerConfig:
     max_program_size: int = 8
     induce_seconds: float = 0.5
     induce_round_seconds: float = 0.0
+    induce_min_examples: int = 1
     keep_majority: float = 0.0
     single_helpers: bool = False
     train_steps: int = 10
@@ -695,7 +699,8 @@ class Learner:
         self._inductions += 1
         changed = {key: found for key, found in examples.items()
                    if self._induced_from.get(key) != set(found) and not self._fits_all(key, found)
-                   and self._backoff.get(key, (0, 0))[0] <= self._inductions}
+                   and self._backoff.get(key, (0, 0))[0] <= self._inductions
+                   and (key % KEY_STRIDE == 0 or len(found) >= self.config.induce_min_examples)}
         report: dict[int, SymbolReport] = {}
         if changed:
             semantics, report = induce_semantics(
@@ -719,9 +724,11 @@ class Learner:
                 semantics = Semantics(tuple(functions), semantics.library)
                 self.retractions += len(contradicted)
             self.set_semantics(semantics)
+        waiting = {key for key, found in examples.items() if key % KEY_STRIDE and not self._known(key)
+                   and len(found) < self.config.induce_min_examples}  # kept until they have enough examples
         for index, tree in keyed.items():
             target = self.explained[index][2]
-            if tree is None or self.deduce(tree)[tree.root] != target:
+            if tree is None or (self.deduce(tree)[tree.root] != target and waiting.isdisjoint(tree.symbols)):
                 del self.explained[index]
         self._update_parse_classes()
         return report

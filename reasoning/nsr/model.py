@@ -56,6 +56,11 @@ NUMBER_DOMAIN_DEFAULTS: dict[str, Any] = {
 _PROBE_VALUES = range(5)
 # Training segments the image CNN learns from, sampled when there are more.
 _CNN_SEGMENTS = 200_000
+# On image input the segments are read as many clusters (several per symbol), some of them mixed:
+# these replace the defaults of the keys a user did not set.
+IMAGE_DEFAULTS: dict[str, Any] = {
+    "induce_min_examples": 4,  # an operator split over several clusters meets each one rarely
+}
 STATE_FILE = "nsr.json"
 WEIGHTS_FILE = "nsr.pt"
 
@@ -160,6 +165,7 @@ class NSRModel(Seq2SeqModel):
         start = time.perf_counter()
         if any(example.images is None for example in [*train, *valid]):
             raise ValueError("either every example has images or none has; got a mix")
+        self._config = replace(self._config, **{k: v for k, v in IMAGE_DEFAULTS.items() if k not in self._given})
         config = self._config
         reader = ImageReader(config.image_clusters, image_size=train[0].images.shape[1], seed=seed)
         segments = np.concatenate([example.images for example in train])

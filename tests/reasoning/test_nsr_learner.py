@@ -173,3 +173,17 @@ def test_a_key_no_program_fits_in_time_waits_longer_after_each_failure() -> None
     assert 3 not in learner._backoff  # a fit ends the wait
     learner._back_off({3: replace(failed, hit_budget=False)}, [3])
     assert 3 not in learner._backoff  # an exhausted search is not retried before its examples change anyway
+
+
+def test_a_key_with_children_waits_for_enough_examples_before_a_search() -> None:
+    learner = Learner(3, 3, ValueDomain(), LearnerConfig(induce_min_examples=2), seed=0)
+    tree = SymbolTree(("2", "+", "1"), (0, 1, 2), (1, -1, 1), values=(2, 3, 1))
+    learner.explained = {0: (tree, (0, 1, 2), 3)}
+    learner.induce()
+    plus = semantic_key(1, 2)
+    assert learner.semantics.functions[plus] is None  # one example of +/2: not searched yet
+    assert learner.semantics.functions[semantic_key(0, 0)] is not None  # leaves are constants at once
+    learner.explained[1] = (SymbolTree(("2", "+", "2"), (0, 1, 0), (1, -1, 1), values=(2, 4, 2)), (0, 1, 0), 4)
+    learner.induce()
+    assert len(learner.explained) == 2  # the first tree waited, kept, for the second example
+    assert learner.semantics.apply_many(plus, [(2, 1), (2, 2)]) == [3, 4]
