@@ -216,9 +216,12 @@ class NSRModel(Seq2SeqModel):
         if any(example.images is not None for example in examples) and self.reader is None:
             raise ValueError("these examples are images, but this nsr model was trained on symbols; "
                              "train it on the image split")
-        sources = [example.source if example.images is None or self.reader is None
-                   else self.reader.read(example.images) for example in examples]
-        return self.predict(sources)
+        if self.reader is not None and any(example.images is None for example in examples):
+            raise ValueError("this nsr model reads images (it was trained on an image split), but these examples "
+                             "have none; score it on its own split (the run's test part)")
+        if self.reader is None:
+            return self.predict([example.source for example in examples])
+        return self.predict([self.reader.read(example.images) for example in examples])
 
     def _fit_tokens(self, train: Sequence[Example], valid: Sequence[Example], budget: TrainBudget, seed: int,
                     progress: ProgressCallback | None) -> FitReport:

@@ -100,6 +100,8 @@ def test_nsr_trains_on_images_predicts_and_round_trips(parts: tuple[dict, dict],
     assert len(predictions) == len(image["test"]) and all(isinstance(p, tuple) for p in predictions)
     save_model(model, tmp_path / "model")
     assert load_model(tmp_path / "model").predict_examples(image["test"]) == predictions
+    with pytest.raises(ValueError, match="reads images"):
+        model.predict_examples(parts[0]["test"][:2])  # symbol examples: no images to read
     symbol_model = create_model("nsr")
     symbol_model.fit(parts[0]["train"][:50], parts[0]["train"][:5], TrainBudget(minutes=0.02), seed=0)
     with pytest.raises(ValueError, match="trained on symbols"):
