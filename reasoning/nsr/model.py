@@ -155,6 +155,7 @@ class NSRModel(Seq2SeqModel):
 
     def fit(self, train: Sequence[Example], valid: Sequence[Example], budget: TrainBudget, seed: int = 0,
             progress: ProgressCallback | None = None) -> FitReport:
+        self.reader = None  # a model refitted on symbols reads no images
         if train and train[0].images is not None:
             return self._fit_images(train, valid, budget, seed, progress)
         return self._fit_tokens(train, valid, budget, seed, progress)
