@@ -17,7 +17,7 @@ Nothing tells the model which image shows which symbol. Reading is learned in th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Hashable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -73,9 +73,13 @@ class ImageReader:
         self.cnn: ImagePerception | None = None
 
     @staticmethod
-    def _pixels(images: np.ndarray) -> np.ndarray:
+    def _unit(images: np.ndarray) -> np.ndarray:
+        """uint8 (N, S, S) images as float32 (N, S, S) in [0, 1]."""
+        return np.asarray(images, np.float32) / 255.0
+
+    def _pixels(self, images: np.ndarray) -> np.ndarray:
         """uint8 (N, S, S) images as float32 (N, S*S) in [0, 1]."""
-        return np.asarray(images, np.float32).reshape(len(images), -1) / 255.0
+        return self._unit(images).reshape(len(images), -1)
 
     def fit_clusters(self, images: np.ndarray) -> np.ndarray:
         """Fit k-means on (a sample of) N segments (N, S, S) uint8; returns each segment's cluster (N,)."""
@@ -101,8 +105,7 @@ class ImageReader:
             out[start:start + len(pixels)] = (squared_centres[None] - 2 * pixels @ self.centres.T).argmin(1)
         return out
 
-    def fit_classes(self, classes: np.ndarray, images: np.ndarray, clusters: np.ndarray, steps: int,
-                    progress: Callable[[str], None] | None = None) -> float:
+    def fit_classes(self, classes: np.ndarray, images: np.ndarray, clusters: np.ndarray, steps: int) -> float:
         """Train the CNN to read N segments (N, S, S) as the class (K,) of their cluster (N,); returns its loss.
 
         Segments of clusters without a class (-1) are left out.
@@ -119,20 +122,29 @@ class ImageReader:
                              for c in range(n_classes)]
         torch.manual_seed(self.seed)
         self.cnn = ImagePerception(n_classes, image_size=self.image_size)
-        if progress:
-            progress(f"training the image CNN on {len(images):,} segments, {n_classes} classes")
         labels = self.classes[clusters]
         kept = labels >= 0
-        return fit_perception(self.cnn, np.asarray(images[kept], np.float32) / 255.0, labels[kept],
+        return fit_perception(self.cnn, self._unit(images[kept]), labels[kept],
                               steps=steps, lr=3e-3, batch_size=256, seed=self.seed)
 
     def read(self, images: np.ndarray) -> tuple[str, ...]:
         """The tokens (n,) of one expression's segments (n, S, S) uint8: by the CNN, else by the clusters."""
+        return self.read_all([images])[0]
+
+    def read_all(self, expressions: Sequence[np.ndarray]) -> list[tuple[str, ...]]:
+        """:meth:`read` for B expressions (each (n_b, S, S) uint8), their segments classified in one batch."""
+        if not expressions:
+            return []
+        segments = np.concatenate(expressions)
         if self.cnn is None:
-            return tuple(cluster_token(int(c)) for c in self.clusters_of(images))
-        with torch.no_grad():
-            classes = self.cnn.predict(np.asarray(images, np.float32) / 255.0).tolist()
-        return tuple(self.class_tokens[c] for c in classes)
+            tokens = [cluster_token(int(c)) for c in self.clusters_of(segments)]
+        else:
+            with torch.no_grad():  # chunks bound the memory of one forward pass
+                classes = [c for start in range(0, len(segments), 65_536)
+                           for c in self.cnn.predict(self._unit(segments[start:start + 65_536])).tolist()]
+            tokens = [self.class_tokens[c] for c in classes]
+        bounds = np.cumsum([len(expression) for expression in expressions])
+        return [tuple(tokens[end - len(expression):end]) for expression, end in zip(expressions, bounds, strict=True)]
 
     def save(self, folder: Path) -> None:
         """Write the clusters, classes and CNN into ``folder``."""

@@ -669,6 +669,10 @@ class Learner:
         fitted = sum(support[example] for example, fit in zip(examples, fits, strict=True) if fit)
         return fitted >= self.config.keep_majority * sum(support.values())
 
+    def _too_few(self, key: int, examples: Sequence) -> bool:
+        """Whether a key with children has fewer examples than ``induce_min_examples`` (not searched yet)."""
+        return key % KEY_STRIDE > 0 and len(examples) < self.config.induce_min_examples
+
     def _back_off(self, report: dict[int, SymbolReport], searched: Iterable[int]) -> None:
         """Wait 2, 4, ... 64 inductions before searching again a key whose search ran out of time unfitted.
 
@@ -699,8 +703,7 @@ class Learner:
         self._inductions += 1
         changed = {key: found for key, found in examples.items()
                    if self._induced_from.get(key) != set(found) and not self._fits_all(key, found)
-                   and self._backoff.get(key, (0, 0))[0] <= self._inductions
-                   and (key % KEY_STRIDE == 0 or len(found) >= self.config.induce_min_examples)}
+                   and self._backoff.get(key, (0, 0))[0] <= self._inductions and not self._too_few(key, found)}
         report: dict[int, SymbolReport] = {}
         if changed:
             semantics, report = induce_semantics(
@@ -724,8 +727,8 @@ class Learner:
                 semantics = Semantics(tuple(functions), semantics.library)
                 self.retractions += len(contradicted)
             self.set_semantics(semantics)
-        waiting = {key for key, found in examples.items() if key % KEY_STRIDE and not self._known(key)
-                   and len(found) < self.config.induce_min_examples}  # kept until they have enough examples
+        # Trees using a key that waits for enough examples to be searched are kept meanwhile.
+        waiting = {key for key, found in examples.items() if self._too_few(key, found) and not self._known(key)}
         for index, tree in keyed.items():
             target = self.explained[index][2]
             if tree is None or (self.deduce(tree)[tree.root] != target and waiting.isdisjoint(tree.symbols)):

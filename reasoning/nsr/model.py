@@ -34,6 +34,7 @@ from reasoning.nsr.symbol_tree import SymbolTree
 from reasoning.nsr.value_domain import ValueDomain
 from reasoning.seq2seq.interface import FitProgress, FitReport, ProgressCallback, Seq2SeqModel, TrainBudget
 from reasoning.seq2seq.registry import register_model
+from reasoning.seq2seq.scoring import exact_match
 from reasoning.tasks.example import Example
 
 # Where the root computes a number (HINT) the meanings are recursive programs over zero/inc/dec
@@ -160,14 +161,18 @@ class NSRModel(Seq2SeqModel):
             return self._fit_images(train, valid, budget, seed, progress)
         return self._fit_tokens(train, valid, budget, seed, progress)
 
+    def _use_defaults(self, defaults: dict[str, Any]) -> NSRConfig:
+        """The config with ``defaults`` for every key the user did not set (kept as the model's config)."""
+        self._config = replace(self._config, **{k: v for k, v in defaults.items() if k not in self._given})
+        return self._config
+
     def _fit_images(self, train: Sequence[Example], valid: Sequence[Example], budget: TrainBudget, seed: int,
                     progress: ProgressCallback | None) -> FitReport:
         """Cluster the segments, learn on cluster tokens, then train the CNN on the clusters' meaning classes."""
         start = time.perf_counter()
         if any(example.images is None for example in [*train, *valid]):
             raise ValueError("either every example has images or none has; got a mix")
-        self._config = replace(self._config, **{k: v for k, v in IMAGE_DEFAULTS.items() if k not in self._given})
-        config = self._config
+        config = self._use_defaults(IMAGE_DEFAULTS)
         reader = ImageReader(config.image_clusters, image_size=train[0].images.shape[1], seed=seed)
         segments = np.concatenate([example.images for example in train])
         clusters = reader.fit_clusters(segments)
@@ -175,19 +180,33 @@ class NSRModel(Seq2SeqModel):
         tokens = [tuple(cluster_token(int(c)) for c in part) for part in np.split(clusters, bounds)]
         token_train = [replace(example, source=source, images=None) for example, source in zip(train, tokens,
                                                                                                strict=True)]
-        token_valid = [replace(example, source=reader.read(example.images), images=None) for example in valid]
+        valid_tokens = reader.read_all([example.images for example in valid])
+        token_valid = [replace(example, source=source, images=None) for example, source in zip(valid, valid_tokens,
+                                                                                               strict=True)]
         left = budget.minutes - (time.perf_counter() - start) / 60 - config.image_minutes
         report = self._fit_tokens(token_train, token_valid, replace(budget, minutes=max(left, 0.1)), seed, progress)
-        signatures = [self._primary_meaning(cluster_token(k)) for k in range(config.image_clusters)]
+        uses = self._key_uses()
+        signatures = [self._primary_meaning(cluster_token(k), uses) for k in range(config.image_clusters)]
         rng = np.random.default_rng(seed)
         chosen = rng.choice(len(segments), min(len(segments), _CNN_SEGMENTS), replace=False)
         reader.fit_classes(meaning_classes(signatures), segments[chosen], clusters[chosen], config.image_steps)
         self.reader = reader
-        accuracy = self._examples_accuracy(valid) if valid else report.best_valid_accuracy
+        accuracy = (exact_match(self.predict_examples(valid), [example.target for example in valid]) if valid
+                    else report.best_valid_accuracy)
         return replace(report, train_seconds=time.perf_counter() - start, best_valid_accuracy=accuracy)
 
-    def _primary_meaning(self, token: str) -> tuple | None:
-        """How the meaning a token is used with most (in the explained trees) behaves; None without one.
+    def _key_uses(self) -> Counter:
+        """How many nodes of the explained trees use each semantic key."""
+        assert self.learner is not None
+        uses: Counter = Counter()
+        for tree, _, _ in self.learner.explained.values():
+            keyed = self.learner.keyed(tree)
+            if keyed is not None:
+                uses.update(keyed.symbols)
+        return uses
+
+    def _primary_meaning(self, token: str, uses: Counter) -> tuple | None:
+        """How the meaning a token is used with most (``uses``: nodes per key) behaves; None without one.
 
         The behaviour is ``(number of children, outputs on every combination of _PROBE_VALUES)``, so two
         tokens with differently written but equal meanings (two clusters of sevens) compare equal.
@@ -196,21 +215,13 @@ class NSRModel(Seq2SeqModel):
         if token not in self._token_index:
             return None
         symbol = self.learner.perceive([self._token_index[token]])[0][0]
-        uses: Counter = Counter()
-        for tree, _, _ in self.learner.explained.values():
-            keyed = self.learner.keyed(tree)
-            if keyed is not None:
-                uses.update(key for key in keyed.symbols if key // KEY_STRIDE == symbol)
-        known = [key for key, _ in uses.most_common() if self.learner.semantics.functions[key] is not None]
+        own = Counter({key: count for key, count in uses.items() if key // KEY_STRIDE == symbol})
+        known = [key for key, _ in own.most_common() if self.learner.semantics.functions[key] is not None]
         if not known:
             return None
         arity = known[0] % KEY_STRIDE
         probes = list(itertools.product(_PROBE_VALUES, repeat=arity))
         return arity, tuple(self.learner.semantics.apply_many(known[0], probes))
-
-    def _examples_accuracy(self, examples: Sequence[Example]) -> float:
-        predictions = self.predict_examples(examples)
-        return sum(tuple(p) == tuple(e.target) for p, e in zip(predictions, examples, strict=True)) / len(examples)
 
     def predict_examples(self, examples: Sequence[Example]) -> list[tuple[str, ...]]:
         """Predicted target tokens per example; examples with images are read by the image reader."""
@@ -222,7 +233,7 @@ class NSRModel(Seq2SeqModel):
                              "have none; score it on its own split (the run's test part)")
         if self.reader is None:
             return self.predict([example.source for example in examples])
-        return self.predict([self.reader.read(example.images) for example in examples])
+        return self.predict(self.reader.read_all([example.images for example in examples]))
 
     def _fit_tokens(self, train: Sequence[Example], valid: Sequence[Example], budget: TrainBudget, seed: int,
                     progress: ProgressCallback | None) -> FitReport:
@@ -231,8 +242,7 @@ class NSRModel(Seq2SeqModel):
         self._set_tokens(sorted({token for example in train for token in example.source}))
         domain = ValueDomain.of_targets([example.target for example in train])
         if domain.is_number:
-            self._config = replace(config, **{k: v for k, v in NUMBER_DOMAIN_DEFAULTS.items() if k not in self._given})
-            config = self._config
+            config = self._use_defaults(NUMBER_DOMAIN_DEFAULTS)
         n_symbols = config.n_symbols or len(self.tokens)
         self.learner = Learner(len(self.tokens), n_symbols, domain, config, seed)
         items = self._items(_distinct_inputs(train), domain)
