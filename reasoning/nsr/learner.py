@@ -705,15 +705,19 @@ class Learner:
                    if self._induced_from.get(key) != set(found) and not self._fits_all(key, found)
                    and self._backoff.get(key, (0, 0))[0] <= self._inductions and not self._too_few(key, found)}
         report: dict[int, SymbolReport] = {}
+        deferred: set[int] = set()
         if changed:
             semantics, report = induce_semantics(
                 changed, self.domain.primitives, self.config.max_program_size, self.config.induce_seconds,
                 previous=self.semantics, n_symbols=self.n_symbols * KEY_STRIDE,
                 single_helpers=self.config.single_helpers,
                 total_budget_s=self.config.induce_round_seconds or None)
-            self._induced_from.update({key: set(found) for key, found in changed.items()})
-            self._back_off(report, changed)
-            contradicted = {key for key in changed
+            # Keys the round's budget left unsearched keep their program and are searched next round.
+            deferred = {key for key in changed if report[key].deferred}
+            searched = {key: found for key, found in changed.items() if key not in deferred}
+            self._induced_from.update({key: set(found) for key, found in searched.items()})
+            self._back_off(report, searched)
+            contradicted = {key for key in searched
                             if report[key].n_consistent < report[key].n_examples or report[key].n_dropped}
             if self.config.keep_majority:  # outvoted examples do not retract a well-supported program
                 contradicted = {key for key in contradicted if semantics.functions[key] is None
@@ -727,8 +731,9 @@ class Learner:
                 semantics = Semantics(tuple(functions), semantics.library)
                 self.retractions += len(contradicted)
             self.set_semantics(semantics)
-        # Trees using a key that waits for enough examples to be searched are kept meanwhile.
-        waiting = {key for key, found in examples.items() if self._too_few(key, found) and not self._known(key)}
+        # Trees using a key that waits for enough examples, or for a round with budget left, are kept meanwhile.
+        waiting = deferred | {key for key, found in examples.items()
+                              if self._too_few(key, found) and not self._known(key)}
         for index, tree in keyed.items():
             target = self.explained[index][2]
             if tree is None or (self.deduce(tree)[tree.root] != target and waiting.isdisjoint(tree.symbols)):

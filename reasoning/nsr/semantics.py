@@ -394,6 +394,8 @@ class SymbolReport:
         seconds: wall time spent on the symbol (checks and searches).
         source: ``"kept"`` (the previous program), ``"search"``, ``"library search"`` (found with other
             symbols' programs callable), ``"constant"`` (a value too large for the search) or ``"none"``.
+        deferred: the symbol needed a search but ``total_budget_s`` was spent before any started; its
+            program is the previous one and its examples were not looked at (search it next time).
     """
 
     symbol: int
@@ -404,9 +406,10 @@ class SymbolReport:
     hit_budget: bool
     seconds: float
     source: str
+    deferred: bool = False
 
     def __str__(self) -> str:
-        budget = ", hit budget" if self.hit_budget else ""
+        budget = ", deferred: round budget spent" if self.deferred else ", hit budget" if self.hit_budget else ""
         dropped = f", {self.n_dropped} dropped" if self.n_dropped else ""
         return (
             f"{self.program or f's{self.symbol} = ?'}  [{self.n_consistent}/{self.n_examples} consistent"
@@ -495,7 +498,7 @@ def induce_semantics(
             ``add``, ``sub`` and ``div`` not within a minute). These searches share twice
             ``time_budget_s`` (at least a twentieth of it each).
         total_budget_s: the wall-clock budget of the whole call (None: unbounded); once spent, no
-            further search starts, and the symbols left unsearched report ``hit_budget``.
+            further search starts; symbols left unsearched report ``deferred`` (and ``hit_budget``).
 
     Returns:
         (the semantics, ``symbol -> SymbolReport`` for every symbol id).
@@ -537,12 +540,14 @@ def induce_semantics(
         ]  # fmt: skip
 
     deadline = math.inf if total_budget_s is None else time.perf_counter() + total_budget_s
+    searched: set[int] = set()
 
     def search(symbol: int, helpers: Sequence[Function], budget_s: float = time_budget_s) -> bool:
         """Search ``symbol`` with ``helpers`` (which call into ``shared``) callable; whether it is now consistent."""
         if time.perf_counter() >= deadline:
             choices[symbol].hit_budget = not consistent(symbol)
             return consistent(symbol)
+        searched.add(symbol)
         search_library = _LibraryBuilder()
         for helper in helpers:
             search_library.include(helper, shared.functions)
@@ -607,6 +612,7 @@ def induce_semantics(
             hit_budget=choice.hit_budget,
             seconds=choice.seconds,
             source=choice.source,
+            deferred=symbol in pending and symbol not in searched,
         )
         for symbol, choice in choices.items()
     }

@@ -187,3 +187,16 @@ def test_a_key_with_children_waits_for_enough_examples_before_a_search() -> None
     learner.induce()
     assert len(learner.explained) == 2  # the first tree waited, kept, for the second example
     assert learner.semantics.apply_many(plus, [(2, 1), (2, 2)]) == [3, 4]
+
+
+def test_keys_a_spent_round_budget_left_unsearched_are_neither_recorded_nor_retracted() -> None:
+    learner = Learner(3, 3, ValueDomain(), LearnerConfig(induce_round_seconds=1e-9), seed=0)
+    tree = SymbolTree(("2", "+", "1"), (0, 1, 2), (1, -1, 1), values=(2, 3, 1))
+    learner.explained = {0: (tree, (0, 1, 2), 3)}
+    report = learner.induce()
+    assert report and all(r.deferred for r in report.values() if r.n_examples)
+    assert learner._induced_from == {} and learner.retractions == 0 and not learner.penalties.any()
+    assert len(learner.explained) == 1  # its tree waits for a round with budget left
+    learner.config = replace(learner.config, induce_round_seconds=0.0)
+    learner.induce()
+    assert learner.semantics.functions[semantic_key(0, 0)] is not None

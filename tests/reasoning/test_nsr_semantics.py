@@ -285,3 +285,5 @@ def test_a_round_of_induction_stops_searching_when_its_total_budget_is_spent() -
     assert time.perf_counter() - started < 4 * 0.5  # searching all four would take four budgets at least
     assert all(r.hit_budget and r.n_consistent < r.n_examples for r in report.values())
     assert sum(r.seconds > 0.4 for r in report.values()) <= 2  # the later symbols were not searched
+    assert sum(r.deferred for r in report.values()) >= 2 and not report[0].deferred
+    assert "deferred" in str(report[3])
