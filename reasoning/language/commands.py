@@ -33,7 +33,8 @@ CONFIG_HELP: dict[str, str] = {
     "baseline_decay": "REINFORCE: the baseline is the mean of the first 1 / (1 - DECAY) batch losses, then an "
                       "exponential moving average with this decay (0: the mean of every loss so far)",
     "lr": "Adam learning rate",
-    "batch_size": "games per training step",
+    "batch_size": "games per training step (0: 64 with gumbel, 128 with reinforce, whose score-function "
+                  "gradient is noisier)",
     "steps": "training steps",
     "eval_every": "record accuracy and topsim every this many steps (the learning curve and topsim.png)",
     "relative": "relative representations: the sender's hidden state and the receiver's input become cosine "

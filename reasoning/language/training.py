@@ -53,9 +53,9 @@ def make_batch(data: AttributeValueData, targets: np.ndarray, game: str, n_distr
 
 
 def training_batch(config: LanguageConfig, data: AttributeValueData, rng: np.random.Generator) -> GameBatch:
-    """One training step's games: ``config.batch_size`` random training targets, each (discrimination) among
+    """One training step's games: ``config.games_per_step`` random training targets, each (discrimination) among
     ``config.training_distractors`` distractors from the other training objects."""
-    targets = data.train[rng.integers(0, len(data.train), config.batch_size)]
+    targets = data.train[rng.integers(0, len(data.train), config.games_per_step)]
     return make_batch(data, targets, config.game, config.training_distractors, rng)
 
 

@@ -130,6 +130,14 @@ def test_config_rejects_impossible_games() -> None:
         LanguageConfig(cell="rnn").check()
 
 
+def test_reinforce_takes_larger_batches_unless_told() -> None:
+    assert LanguageConfig(method="gumbel").games_per_step == 64
+    assert LanguageConfig(method="reinforce").games_per_step == 128
+    assert LanguageConfig(method="reinforce", batch_size=32).games_per_step == 32
+    with pytest.raises(ValueError, match="batch-size"):
+        LanguageConfig(batch_size=-1).check()
+
+
 def test_lstm_agents_play_too() -> None:
     config = dataclasses.replace(TINY, cell="lstm", steps=20, eval_every=10)
     result = train(config)
@@ -148,7 +156,7 @@ def test_training_games_have_more_distractors_than_evaluation_games() -> None:
     config = LanguageConfig()  # 2 x 10, 5 distractors when evaluating, 20 when training
     data = make_data(config)
     batch = training_batch(config, data, np.random.default_rng(0))
-    assert batch.candidates is not None and batch.candidates.shape == (config.batch_size, 21, 20)
+    assert batch.candidates is not None and batch.candidates.shape == (config.games_per_step, 21, 20)
     for name, games in evaluation_batches(config, data).items():
         assert games.candidates is not None and games.candidates.shape[1] == 6, name
     assert dataclasses.replace(config, train_distractors=0).training_distractors == 5
