@@ -14,6 +14,6 @@ from reasoning.language.training import train
 def test_default_game_is_learned_and_generalises(method: str) -> None:
     torch.set_num_threads(1)
     metrics = train(LanguageConfig(method=method, seed=0)).metrics
-    assert metrics["accuracy"] > 0.97  # chance is 1/6 (seed 0: gumbel 100%, reinforce 98.1%)
-    assert metrics["held_out_accuracy"] > 0.8  # combinations never seen in training (93.1%, 91.5%)
-    assert metrics["entropy"] > 5.8  # most of the 100 objects get their own message (6.54, 6.14 bits of 6.64)
+    assert metrics["accuracy"] > 0.98  # chance is 1/6 (seed 0: gumbel 100%, reinforce 99.4%)
+    assert metrics["held_out_accuracy"] > 0.8  # combinations never seen in training (93.1%, 83.1%)
+    assert metrics["entropy"] > 5.8  # most of the 100 objects get their own message (6.54, 6.39 bits of 6.64)
