@@ -72,15 +72,18 @@ def stitching_row(representation: str, result: StitchingResult) -> dict[str, Any
 
 
 def run_bench(base: LanguageConfig, cells: Sequence[BenchCell], bench_dir: Callable[[], Path],
+              relative_steps: int | None = None,
               on_start: Callable[[BenchCell], Callable[[Progress], None]] | None = None,
               on_done: Callable[[BenchCell, TrainResult], None] | None = None) -> dict[str, Any]:
-    """Train every cell (``base`` with the cell's method, seed and representation), write each run to
-    ``bench_dir()/<cell name>``, then stitch the seeds of each representation. Returns the payload."""
+    """Train every cell (``base`` with the cell's method, seed and representation; relative cells for
+    ``relative_steps`` steps when given), write each run to ``bench_dir()/<cell name>``, then stitch the
+    seeds of each representation. Returns the payload."""
     started = time.perf_counter()
     data = make_data(base)
     results: dict[BenchCell, TrainResult] = {}
     for cell in cells:
-        config = replace(base, method=cell.method, seed=cell.seed, relative=cell.relative, encoder="")
+        steps = relative_steps if cell.relative and relative_steps else base.steps
+        config = replace(base, method=cell.method, seed=cell.seed, relative=cell.relative, encoder="", steps=steps)
         progress = on_start(cell) if on_start else None
         result = train(config, progress, data)
         write_run(bench_dir() / cell.name, result, config)
@@ -100,7 +103,7 @@ def run_bench(base: LanguageConfig, cells: Sequence[BenchCell], bench_dir: Calla
                 f"{base.game}, {base.attributes} x {base.values}, {base.distractors} distractors")
     stitch_method = relative_cells[0].method if relative_cells else None
     runs = [{"run": cell.name, **results[cell].metrics} for cell in cells]
-    return {"config": base.to_dict(), "stitch_method": stitch_method, "runs": runs,
+    return {"config": base.to_dict(), "relative_steps": relative_steps, "stitch_method": stitch_method, "runs": runs,
             "rows": metric_rows(results), "stitching": stitching, "wall_s": time.perf_counter() - started}
 
 

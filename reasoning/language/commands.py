@@ -40,6 +40,14 @@ CONFIG_HELP: dict[str, str] = {
     "relative": "relative representations: the sender's hidden state and the receiver's input become cosine "
                 "similarities to ANCHORS fixed anchor objects (needed for zero-shot stitching)",
     "anchors": "number of anchor objects (drawn from the training objects with --data-seed)",
+    "absolute_listener": "relative runs: weight of the loss of an absolute receiver trained beside the relative "
+                         "one on the same messages (its gradient reaches every symbol; 0: none). Only the "
+                         "relative receiver is evaluated and stitched",
+    "generations": "iterated learning: split --steps into this many generations; each new one starts from a "
+                   "fresh sender that first imitates the previous sender on part of the training objects, "
+                   "and a fresh receiver (0: 1 for absolute runs, 8 for relative runs)",
+    "imitation_steps": "iterated learning: steps a new sender spends imitating the previous one",
+    "imitation_share": "iterated learning: fraction of the training objects whose messages a new sender is shown",
     "seed": "seed of the agents' initialisation and of the training games",
     "data_seed": "seed of the held-out split, the evaluation games and the anchors",
     "encoder": "grounded game: a `slotmind pretrain` run folder (or encoder.pt); the sender sees ObjectWorld scenes "
@@ -93,6 +101,9 @@ def bench_parser(prog: str) -> argparse.ArgumentParser:
     _add_config_flags(parser, BENCH_SKIPS)
     parser.add_argument("--seeds", type=int, default=3, help="seeds per method (0 .. SEEDS-1)")
     parser.add_argument("--methods", default="gumbel,reinforce", help="comma-separated training methods")
+    parser.add_argument("--relative-steps", type=int, default=8000,
+                        help="training steps of each relative run (8 generations of iterated learning by "
+                             "default, see --generations); the other runs take --steps")
     parser.add_argument("--stitch-method", default="gumbel",
                         help="method whose seeds are stitched (also trained with relative representations); "
                              "'none' skips stitching")
@@ -206,6 +217,8 @@ def _bench(args: argparse.Namespace) -> int:
     if unknown or not methods:
         raise UserError(f"--methods/--stitch-method: unknown {', '.join(unknown) or 'empty list'}; "
                         f"choose from {', '.join(METHODS)}")
+    if args.relative_steps < 1:
+        raise UserError(f"--relative-steps {args.relative_steps}: give 1 or more")
     if args.seeds < 1 or (args.stitch_method != "none" and args.seeds < 2):
         raise UserError(f"--seeds {args.seeds}: give at least 2 for stitching (or --stitch-method none)")
     base = _config(args)
@@ -223,8 +236,9 @@ def _bench(args: argparse.Namespace) -> int:
     total = len(cells) + (args.seeds if base.encoder else 0)
     with new_progress(console) as progress:
         overall = progress.add_task(f"bench language: {total} runs", total=total)
-        payload = run_bench(base, cells, bench_dir,
-                            on_start=lambda cell: _bar(progress, cell.name, base.steps),
+        payload = run_bench(base, cells, bench_dir, args.relative_steps,
+                            on_start=lambda cell: _bar(progress, cell.name,
+                                                       args.relative_steps if cell.relative else base.steps),
                             on_done=lambda cell, result: progress.advance(overall))
 
         def grounded_bar(name: str) -> Any:
@@ -247,10 +261,17 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _print_bench(console: Any, base: Any, seeds: int, payload: dict[str, Any]) -> None:
+    from dataclasses import replace
+
     from rich.table import Table
 
+    relative_steps = ""
+    if payload.get("stitch_method") and payload.get("relative_steps"):
+        generations = replace(base, relative=True).n_generations
+        relative_steps = f" (relative runs {payload['relative_steps']}: {generations} generations)"
     title = (f"{base.game}, {base.attributes} attributes x {base.values} values, {base.distractors} distractors: "
-             f"mean ± std over {seeds} seeds; {base.steps} steps per run; total {payload['wall_s'] / 60:.1f} min")
+             f"mean ± std over {seeds} seeds; {base.steps} steps per run{relative_steps}; "
+             f"total {payload['wall_s'] / 60:.1f} min")
     table = Table(title=title)
     columns = ("method", "representation", "accuracy %", "held-out %", "topsim", "posdis", "bosdis",
                "entropy (bits)", "s/run")

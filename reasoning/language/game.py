@@ -70,14 +70,21 @@ class Game(nn.Module):
     "reinforce": the receiver gets the loss's gradient; the sender the score-function estimator
     E[(L - b) grad log pi(m|x)] - entropy_coeff * grad H(pi) with b a running mean of L (Williams 1992;
     :class:`RunningMean`).
+
+    ``listener`` (optional) is a second, absolute receiver that plays every training game on the same
+    messages; ``listener_weight`` times its loss is added. Beside a relative receiver it gives the sender
+    a gradient for every symbol: the relative receiver compares a message with the anchors' messages only,
+    so it cannot reward a symbol that none of them uses yet. Evaluation uses ``receiver`` alone.
     """
 
     def __init__(self, sender: Sender, receiver: Receiver, method: str = "gumbel", temperature: float = 1.0,
-                 entropy_coeff: float = 0.1, baseline_decay: float = 0.0) -> None:
+                 entropy_coeff: float = 0.1, baseline_decay: float = 0.0, listener: Receiver | None = None,
+                 listener_weight: float = 1.0) -> None:
         super().__init__()
         if method not in METHODS:
             raise ValueError(f"method {method!r}: choose one of {', '.join(METHODS)}")
-        self.sender, self.receiver = sender, receiver
+        self.sender, self.receiver, self.listener = sender, receiver, listener
+        self.listener_weight = listener_weight
         self.method, self.temperature, self.entropy_coeff = method, temperature, entropy_coeff
         self.loss_fn = LOSSES[receiver.game]
         self.baseline = RunningMean(baseline_decay)
@@ -98,6 +105,11 @@ class Game(nn.Module):
             logits = logits.masked_fill(~batch.candidate_mask, -1e9)
         task_loss, accuracy = self.loss_fn(logits, batch.labels)
         loss = task_loss.mean()
+        if self.listener is not None and not greedy:
+            listener_logits = self.listener(sent.message, batch.candidates)
+            if batch.candidate_mask is not None:
+                listener_logits = listener_logits.masked_fill(~batch.candidate_mask, -1e9)
+            loss = loss + self.listener_weight * self.loss_fn(listener_logits, batch.labels)[0].mean()
         if self.method == "reinforce" and not greedy:
             advantage = task_loss.detach() - self.baseline.mean
             loss = loss + (advantage * sent.log_prob).mean() - self.entropy_coeff * sent.entropy.mean()

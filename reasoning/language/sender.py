@@ -76,6 +76,25 @@ class Sender(nn.Module):
             return hidden, hidden
         return hidden, self.from_relative(relative(hidden, self.encoder(self.anchors)))
 
+    def log_likelihood(self, objects: torch.Tensor, messages: torch.Tensor) -> torch.Tensor:
+        """Objects (B, D) and symbols (B, max_len + 1) int64 (0 after the EOS) -> (B,) the log-probability
+        of emitting those symbols, up to and including each message's first EOS (teacher forcing: each step
+        is fed the given symbol, not the sender's own). The closing EOS after ``max_len`` symbols is forced,
+        so it is not scored."""
+        _, h0 = self.initial_hidden(objects)
+        state = self.cell.initial(h0)
+        x = self.start.expand(len(objects), -1)
+        total = torch.zeros(len(objects))
+        alive = torch.ones(len(objects))
+        for t in range(self.max_len):
+            state = self.cell.step(x, state)
+            log_probs = torch.log_softmax(self.to_logits(self.cell.output(state)), dim=-1)
+            symbol = messages[:, t]
+            total = total + alive * log_probs.gather(1, symbol[:, None])[:, 0]
+            alive = alive * (symbol != EOS).float()
+            x = self.embedding[symbol]
+        return total
+
     def forward(self, objects: torch.Tensor, method: str = "gumbel", temperature: float = 1.0,
                 greedy: bool = False) -> SenderOutput:
         """Objects (B, D) -> :class:`SenderOutput`. ``method`` "gumbel" samples straight-through

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ import torch
 
 from reasoning.language.config import LanguageConfig
 from reasoning.language.game import Game, GameBatch
+from reasoning.language.imitation import imitate, imitation_sample
 from reasoning.language.messages import symbols
 from reasoning.language.metrics import language_metrics, topographic_similarity
 from reasoning.language.objects import AttributeValueData, all_objects, one_hot
@@ -38,8 +40,25 @@ def build_game(config: LanguageConfig, data: AttributeValueData) -> Game:
     sender = Sender(data.input_size, config.vocab, config.max_len, config.hidden, config.embed, config.cell, anchors)
     receiver = Receiver(config.game, config.vocab, config.max_len, data.input_size, config.attributes,
                         config.values, config.hidden, config.embed, config.cell, anchors)
+    listener = None
+    if config.relative and config.absolute_listener > 0:
+        listener = Receiver(config.game, config.vocab, config.max_len, data.input_size, config.attributes,
+                            config.values, config.hidden, config.embed, config.cell)
     return Game(sender, receiver, config.method, config.temperature, config.entropy_coeff,
-                config.baseline_decay)
+                config.baseline_decay, listener, config.absolute_listener)
+
+
+def next_generation(game: Game, config: LanguageConfig, data: AttributeValueData, generation: int) -> Game:
+    """Iterated learning: fresh agents (seeded from ``config.seed`` and ``generation``) whose sender has
+    imitated ``game``'s greedy messages for ``config.imitation_share`` of the training objects
+    (:mod:`reasoning.language.imitation`). ``game`` itself is left as it was."""
+    rng = np.random.default_rng([config.seed, generation])
+    teacher = torch.as_tensor(messages_for(game, data.train, data.n_values))
+    fresh = build_game(replace(config, seed=config.seed + 7919 * generation), data)
+    shown = imitation_sample(len(data.train), config.imitation_share, rng)
+    imitate(fresh.sender, one_hot(data.train[shown], data.n_values), teacher[shown], config.imitation_steps,
+            config.lr, rng)
+    return fresh
 
 
 def make_batch(data: AttributeValueData, targets: np.ndarray, game: str, n_distractors: int,
@@ -145,10 +164,17 @@ def fit(game: Game, next_batch: Callable[[np.random.Generator], GameBatch], chec
     return history
 
 
+def _shifted(on_progress: Callable[[Progress], None], offset: int, total: int) -> Callable[[Progress], None]:
+    """A progress callback for one generation that reports steps of the whole run."""
+    return lambda snapshot: on_progress(replace(snapshot, step=snapshot.step + offset, steps=total))
+
+
 def train(config: LanguageConfig, on_progress: Callable[[Progress], None] | None = None,
           data: AttributeValueData | None = None) -> TrainResult:
-    """Train one game for ``config.steps`` Adam steps on batches of training objects; every
-    ``config.eval_every`` steps record accuracy and topsim. Returns the :class:`TrainResult`."""
+    """Train one game for ``config.steps`` Adam steps on batches of training objects, split into
+    ``config.n_generations`` generations of iterated learning (:func:`next_generation`); every
+    ``config.eval_every`` steps of a generation, and at its end, record accuracy and topsim.
+    Returns the :class:`TrainResult` (the last generation's game)."""
     data = data or make_data(config)
     game = build_game(config, data)
     batches = evaluation_batches(config, data)
@@ -163,7 +189,15 @@ def train(config: LanguageConfig, on_progress: Callable[[Progress], None] | None
         return {"accuracy": accuracy(game, batches["train"]), "held_out_accuracy": held,
                 "topsim": topographic_similarity(objects, messages_for(game, objects, data.n_values))}
 
-    history = fit(game, next_batch, checkpoint, config.steps, config.lr, config.eval_every, config.seed, on_progress)
+    history: list[dict[str, float]] = []
+    bounds = np.linspace(0, config.steps, config.n_generations + 1).round().astype(int)
+    for generation, (first, last) in enumerate(itertools.pairwise(bounds)):
+        if generation:
+            game = next_generation(game, config, data, generation)
+        progress = None if on_progress is None else _shifted(on_progress, first, config.steps)
+        rows = fit(game, next_batch, checkpoint, int(last - first), config.lr, config.eval_every,
+                   config.seed + generation, progress)
+        history += [{**row, "step": row["step"] + int(first), "generation": generation} for row in rows]
     result = TrainResult(game, data, history, evaluate(game, config, data, batches))
     result.metrics["train_s"] = time.perf_counter() - started
     return result

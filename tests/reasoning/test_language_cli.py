@@ -42,19 +42,24 @@ def test_train_writes_a_run_folder_that_reloads(tmp_path: Path, capsys: pytest.C
 
 def test_bench_prints_both_methods_and_the_stitching_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run_dir = tmp_path / "bench"
-    assert main(["reason", "bench", "language", *TINY_FLAGS, "--seeds", "2", "--run-dir", str(run_dir)]) == 0
+    assert main(["reason", "bench", "language", *TINY_FLAGS, "--seeds", "2", "--relative-steps", "40",
+                 "--imitation-steps", "5", "--run-dir", str(run_dir)]) == 0
     printed = capsys.readouterr().out
+    assert "(relative" in printed  # the title names the relative runs' steps
     for text in ("gumbel", "reinforce", "held-out", "topsim", "posdis", "bosdis", "entropy", "stitching",
                  "absolute", "relative"):
         assert text in printed, text
     assert printed.strip().splitlines()[-1] == str(run_dir)
     payload = json.loads((run_dir / "bench.json").read_text())
+    assert payload["relative_steps"] == 40
     assert {(row["method"], row["representation"]) for row in payload["rows"]} == {
         ("gumbel", "absolute"), ("reinforce", "absolute"), ("gumbel", "relative")}
     assert [row["representation"] for row in payload["stitching"]] == ["absolute", "relative"]
     assert all(len(row["matrix"]) == 2 for row in payload["stitching"])
     assert (run_dir / "bench.csv").exists() and (run_dir / "stitching.csv").exists()
     assert (run_dir / "topsim.png").exists() and (run_dir / "gumbel-relative-s1" / "game.pt").exists()
+    relative = json.loads((run_dir / "gumbel-relative-s1" / "metrics.json").read_text())
+    assert relative["history"][-1]["step"] == 40 and relative["history"][-1]["generation"] == 7
 
 
 def test_user_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
@@ -64,3 +69,5 @@ def test_user_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert "ppo" in capsys.readouterr().err
     assert main(["reason", "bench", "language", "--seeds", "1"]) == 2
     assert "--seeds" in capsys.readouterr().err
+    assert main(["reason", "bench", "language", "--relative-steps", "0"]) == 2
+    assert "--relative-steps" in capsys.readouterr().err
