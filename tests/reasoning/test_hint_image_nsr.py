@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from envs.command_line import main
-from reasoning.nsr.image_reading import ImageReader, cluster_token, meaning_classes
+from reasoning.nsr.image_reading import ImageReader, blob_counts, cluster_token, meaning_classes
 from reasoning.seq2seq.interface import TrainBudget
 from reasoning.seq2seq.registry import create_model, load_model, save_model
 from reasoning.seq2seq.run_folder import TrainSpec
@@ -87,6 +87,19 @@ def test_image_reader_reads_clusters_then_classes_and_round_trips(tmp_path: Path
     assert accuracy > 0.8  # unseen handwriting, from cluster labels alone
     reader.save(tmp_path)
     assert ImageReader.load(tmp_path).read(test_images) == read
+
+
+def test_divide_gets_clusters_of_its_own_thanks_to_its_separate_marks() -> None:
+    symbols = SymbolImages(seed=0)
+    rng = np.random.default_rng(1)
+    ids = np.repeat([TOKENS.index(token) for token in "+-/"], 300)
+    images = np.rint(symbols._render_ids(ids, "train", rng) * 255).astype(np.uint8)
+    assert np.median(blob_counts(images[ids == TOKENS.index("/")])) >= 2
+    assert (blob_counts(images[ids != TOKENS.index("/")]) == 1).mean() > 0.95
+    clusters = ImageReader(n_clusters=6, seed=0).fit_clusters(images)
+    majority = {k: np.bincount(ids[clusters == k]).argmax() for k in np.unique(clusters)}
+    divide = ids == TOKENS.index("/")
+    assert np.mean([majority[k] == TOKENS.index("/") for k in clusters[divide]]) > 0.8
 
 
 def test_nsr_trains_on_images_predicts_and_round_trips(parts: tuple[dict, dict], tmp_path: Path) -> None:
