@@ -97,19 +97,21 @@ class Game(nn.Module):
         with torch.no_grad():
             return self.sender(self.receiver.anchors, self.method, self.temperature, greedy=True).message
 
+    def _listen(self, receiver: Receiver, message: torch.Tensor, batch: GameBatch,
+                anchor_messages: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """``receiver``'s per-sample (loss (B,), accuracy (B,)) on ``message`` (B, L, V), padding candidates masked."""
+        logits = receiver(message, batch.candidates, anchor_messages)
+        if batch.candidate_mask is not None:
+            logits = logits.masked_fill(~batch.candidate_mask, -1e9)
+        return self.loss_fn(logits, batch.labels)
+
     def forward(self, batch: GameBatch, greedy: bool = False) -> Interaction:
         """Play one batch; ``greedy`` (evaluation) takes the sender's most likely symbols."""
         sent = self.sender(batch.sender_input, self.method, self.temperature, greedy)
-        logits = self.receiver(sent.message, batch.candidates, self.anchor_messages())
-        if batch.candidate_mask is not None:
-            logits = logits.masked_fill(~batch.candidate_mask, -1e9)
-        task_loss, accuracy = self.loss_fn(logits, batch.labels)
+        task_loss, accuracy = self._listen(self.receiver, sent.message, batch, self.anchor_messages())
         loss = task_loss.mean()
         if self.listener is not None and not greedy:
-            listener_logits = self.listener(sent.message, batch.candidates)
-            if batch.candidate_mask is not None:
-                listener_logits = listener_logits.masked_fill(~batch.candidate_mask, -1e9)
-            loss = loss + self.listener_weight * self.loss_fn(listener_logits, batch.labels)[0].mean()
+            loss = loss + self.listener_weight * self._listen(self.listener, sent.message, batch)[0].mean()
         if self.method == "reinforce" and not greedy:
             advantage = task_loss.detach() - self.baseline.mean
             loss = loss + (advantage * sent.log_prob).mean() - self.entropy_coeff * sent.entropy.mean()

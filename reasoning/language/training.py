@@ -38,12 +38,13 @@ def build_game(config: LanguageConfig, data: AttributeValueData) -> Game:
     if config.relative:
         anchors = one_hot(choose_anchors(data.train, config.anchors, config.values, config.data_seed), config.values)
     sender = Sender(data.input_size, config.vocab, config.max_len, config.hidden, config.embed, config.cell, anchors)
-    receiver = Receiver(config.game, config.vocab, config.max_len, data.input_size, config.attributes,
-                        config.values, config.hidden, config.embed, config.cell, anchors)
-    listener = None
-    if config.relative and config.absolute_listener > 0:
-        listener = Receiver(config.game, config.vocab, config.max_len, data.input_size, config.attributes,
-                            config.values, config.hidden, config.embed, config.cell)
+
+    def new_receiver(receiver_anchors: torch.Tensor | None) -> Receiver:
+        return Receiver(config.game, config.vocab, config.max_len, data.input_size, config.attributes,
+                        config.values, config.hidden, config.embed, config.cell, receiver_anchors)
+
+    receiver = new_receiver(anchors)
+    listener = new_receiver(None) if config.relative and config.absolute_listener > 0 else None
     return Game(sender, receiver, config.method, config.temperature, config.entropy_coeff,
                 config.baseline_decay, listener, config.absolute_listener)
 
