@@ -153,12 +153,22 @@ def train(config: TrainConfig, run_dir: Path, resume: bool = False,
 def _purge_tensorboard_after(log_dir: Path, step: int) -> None:
     """Mark events with step >= ``step`` as superseded (TensorBoard's purge_step), so the steps a killed
     run logged after its last checkpoint are not shown twice after the resume."""
-    import time
-
     from torch.utils.tensorboard import SummaryWriter
 
     if log_dir.is_dir():
+        # Event files are read in name order, and names start with the second they were created in
+        # (then host and pid): the purge marker must sort after the killed run's files, and the
+        # resumed run's file after the marker, so each must start in a later second.
+        _wait_for_a_later_second(log_dir)
         SummaryWriter(str(log_dir), purge_step=step).close()
-        # Event files are read in name order, and names start with the creation second: wait so that
-        # the files written after the resume sort after this purge marker.
-        time.sleep(1.1)
+        _wait_for_a_later_second(log_dir)
+
+
+def _wait_for_a_later_second(log_dir: Path) -> None:
+    """Sleep until the clock is past the creation second of every event file in ``log_dir``."""
+    import time
+
+    seconds = [int(part) for path in log_dir.glob("events.out.tfevents.*")
+               if (part := path.name.split(".")[3]).isdigit()]
+    if seconds:
+        time.sleep(max(0.0, max(seconds) + 1 - time.time()))
