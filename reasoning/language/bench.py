@@ -22,23 +22,29 @@ METRICS = ("accuracy", "held_out_accuracy", "topsim", "posdis", "bosdis", "entro
 
 @dataclass(frozen=True)
 class BenchCell:
-    """One training run of the bench: a method, a seed, absolute or relative representations."""
+    """One training run of the bench: a method, a seed, the receiver's reader, absolute or relative
+    representations."""
 
     method: str
     seed: int
     relative: bool = False
+    reader: str = "recurrent"
 
     @property
     def name(self) -> str:
-        """The run's folder name, e.g. ``gumbel-relative-s1``."""
-        return f"{self.method}{'-relative' if self.relative else ''}-s{self.seed}"
+        """The run's folder name, e.g. ``gumbel-relative-s1`` or ``reinforce-linear-s0``."""
+        reader = "" if self.reader == "recurrent" else f"-{self.reader}"
+        return f"{self.method}{reader}{'-relative' if self.relative else ''}-s{self.seed}"
 
 
-def bench_cells(methods: Sequence[str], seeds: int, stitch_method: str | None) -> list[BenchCell]:
-    """Every (method, seed) run, then the relative runs of ``stitch_method`` that stitching needs."""
-    cells = [BenchCell(method, seed) for method in methods for seed in range(seeds)]
+def bench_cells(methods: Sequence[str], seeds: int, stitch_method: str | None,
+                readers: Sequence[str] = ("recurrent",)) -> list[BenchCell]:
+    """Every (method, reader, seed) run, then the relative runs of ``stitch_method`` that stitching needs
+    (their receivers read relative representations; they keep the first reader for the absolute listener)."""
+    cells = [BenchCell(method, seed, reader=reader) for method in methods for reader in readers
+             for seed in range(seeds)]
     if stitch_method is not None:
-        cells += [BenchCell(stitch_method, seed, relative=True) for seed in range(seeds)]
+        cells += [BenchCell(stitch_method, seed, relative=True, reader=readers[0]) for seed in range(seeds)]
     return cells
 
 
@@ -49,14 +55,14 @@ def mean_std(values: Sequence[float]) -> tuple[float, float]:
 
 
 def metric_rows(results: dict[BenchCell, TrainResult]) -> list[dict[str, Any]]:
-    """One row per (method, representation): every metric's mean and std over the seeds run."""
-    groups: dict[tuple[str, bool], list[TrainResult]] = {}
+    """One row per (method, representation, reader): every metric's mean and std over the seeds run."""
+    groups: dict[tuple[str, bool, str], list[TrainResult]] = {}
     for cell, result in results.items():
-        groups.setdefault((cell.method, cell.relative), []).append(result)
+        groups.setdefault((cell.method, cell.relative, cell.reader), []).append(result)
     rows = []
-    for (method, is_relative), runs in groups.items():
+    for (method, is_relative, reader), runs in groups.items():
         row: dict[str, Any] = {"method": method, "representation": "relative" if is_relative else "absolute",
-                               "seeds": len(runs)}
+                               "reader": "anchors" if is_relative else reader, "seeds": len(runs)}
         for metric in (*METRICS, "train_s"):
             row[f"{metric}_mean"], row[f"{metric}_std"] = mean_std([run.metrics[metric] for run in runs])
         rows.append(row)
@@ -83,7 +89,8 @@ def run_bench(base: LanguageConfig, cells: Sequence[BenchCell], bench_dir: Calla
     results: dict[BenchCell, TrainResult] = {}
     for cell in cells:
         steps = relative_steps if cell.relative and relative_steps else base.steps
-        config = replace(base, method=cell.method, seed=cell.seed, relative=cell.relative, encoder="", steps=steps)
+        config = replace(base, method=cell.method, seed=cell.seed, relative=cell.relative, reader=cell.reader,
+                         encoder="", steps=steps)
         progress = on_start(cell) if on_start else None
         result = train(config, progress, data)
         write_run(bench_dir() / cell.name, result, config)
@@ -93,10 +100,11 @@ def run_bench(base: LanguageConfig, cells: Sequence[BenchCell], bench_dir: Calla
     stitching = []
     relative_cells = [cell for cell in cells if cell.relative]
     if relative_cells and base.game == "discrimination":
-        method = relative_cells[0].method
+        method, reader = relative_cells[0].method, relative_cells[0].reader
         batch = evaluation_batches(base, data)["train"]
         for representation, is_relative in (("absolute", False), ("relative", True)):
-            games = [results[cell].game for cell in cells if cell.method == method and cell.relative == is_relative]
+            games = [results[cell].game for cell in cells
+                     if cell.method == method and cell.relative == is_relative and cell.reader == reader]
             if len(games) >= 2:
                 stitching.append(stitching_row(representation, stitching_matrix(games, batch, base.distractors + 1)))
     plot_topsim({cell.name: result.history for cell, result in results.items()}, bench_dir() / "topsim.png",

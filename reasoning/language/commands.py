@@ -26,6 +26,9 @@ CONFIG_HELP: dict[str, str] = {
     "hidden": "width of the agents' recurrent state",
     "embed": "width of the symbol embeddings",
     "cell": "recurrent cell of sender and receiver: gru or lstm",
+    "reader": "how the absolute receiver reads a message: recurrent (the --cell over its symbols) or linear (one "
+              "learned vector per (position, symbol), summed), which cannot give a new combination of known "
+              "symbols an arbitrary meaning, so held-out objects are decoded more often",
     "method": "gumbel: straight-through Gumbel-softmax; reinforce: score-function gradient for the sender "
               "with an entropy bonus and a running-mean baseline",
     "temperature": "Gumbel-softmax temperature (gradient of the relaxation)",
@@ -54,14 +57,14 @@ CONFIG_HELP: dict[str, str] = {
                "(3-5 objects) through this slot encoder and the receiver picks the described object among them",
     "scenes": "grounded game: scenes rendered (a --held-out fraction of them is never seen in training)",
 }
-BENCH_SKIPS = ("method", "seed", "relative")  # the bench sets these per run
+BENCH_SKIPS = ("method", "seed", "relative", "reader")  # the bench sets these per run
 
 
 def _add_config_flags(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> None:
     """One flag per :class:`LanguageConfig` field (defaults from the dataclass, help from CONFIG_HELP)."""
-    from reasoning.language.config import CELLS, GAMES, METHODS, LanguageConfig
+    from reasoning.language.config import CELLS, GAMES, METHODS, READERS, LanguageConfig
 
-    choices = {"game": GAMES, "cell": CELLS, "method": METHODS}
+    choices = {"game": GAMES, "cell": CELLS, "method": METHODS, "reader": READERS}
     for field in fields(LanguageConfig):
         if field.name in skip:
             continue
@@ -101,6 +104,9 @@ def bench_parser(prog: str) -> argparse.ArgumentParser:
     _add_config_flags(parser, BENCH_SKIPS)
     parser.add_argument("--seeds", type=int, default=3, help="seeds per method (0 .. SEEDS-1)")
     parser.add_argument("--methods", default="gumbel,reinforce", help="comma-separated training methods")
+    parser.add_argument("--readers", default="recurrent,linear",
+                        help="comma-separated receiver readers of the absolute runs (see `train language "
+                             "--reader`); the relative runs use the first")
     parser.add_argument("--relative-steps", type=int, default=8000,
                         help="training steps of each relative run (8 generations of iterated learning by "
                              "default, see --generations); the other runs take --steps")
@@ -209,7 +215,7 @@ def _bench(args: argparse.Namespace) -> int:
 
     from envs.run_files import write_csv_atomic, write_json_atomic
     from reasoning.language.bench import bench_cells, run_bench, run_grounded
-    from reasoning.language.config import METHODS
+    from reasoning.language.config import METHODS, READERS
     from reasoning.seq2seq.progress_bar import new_progress
 
     methods = [name.strip() for name in args.methods.split(",") if name.strip()]
@@ -217,6 +223,9 @@ def _bench(args: argparse.Namespace) -> int:
     if unknown or not methods:
         raise UserError(f"--methods/--stitch-method: unknown {', '.join(unknown) or 'empty list'}; "
                         f"choose from {', '.join(METHODS)}")
+    readers = [name.strip() for name in args.readers.split(",") if name.strip()]
+    if not readers or any(name not in READERS for name in readers):
+        raise UserError(f"--readers {args.readers!r}: give a comma-separated list of {', '.join(READERS)}")
     if args.relative_steps < 1:
         raise UserError(f"--relative-steps {args.relative_steps}: give 1 or more")
     if args.seeds < 1 or (args.stitch_method != "none" and args.seeds < 2):
@@ -224,7 +233,7 @@ def _bench(args: argparse.Namespace) -> int:
     base = _config(args)
     console = _setup(args)
     stitch = None if args.stitch_method == "none" or base.game != "discrimination" else args.stitch_method
-    cells = bench_cells(methods, args.seeds, stitch)
+    cells = bench_cells(methods, args.seeds, stitch, readers)
     folder: list[Any] = []
 
     def bench_dir() -> Any:
@@ -273,12 +282,12 @@ def _print_bench(console: Any, base: Any, seeds: int, payload: dict[str, Any]) -
              f"mean ± std over {seeds} seeds; {base.steps} steps per run{relative_steps}; "
              f"total {payload['wall_s'] / 60:.1f} min")
     table = Table(title=title)
-    columns = ("method", "representation", "accuracy %", "held-out %", "topsim", "posdis", "bosdis",
+    columns = ("method", "representation", "receiver reads", "accuracy %", "held-out %", "topsim", "posdis", "bosdis",
                "entropy (bits)", "s/run")
     for column in columns:
-        table.add_column(column, justify="left" if column in ("method", "representation") else "right", no_wrap=True)
+        table.add_column(column, justify="left" if column in _TEXT_COLUMNS else "right", no_wrap=True)
     for row in payload["rows"]:
-        table.add_row(row["method"], row["representation"], *_metric_cells(row))
+        table.add_row(row["method"], row["representation"], row["reader"], *_metric_cells(row))
     console.print(table)
     if "grounded" in payload:
         row = payload["grounded"]["row"]
@@ -288,8 +297,8 @@ def _print_bench(console: Any, base: Any, seeds: int, payload: dict[str, Any]) -
                                "metrics against (colour, shape)")
         for column in columns:
             grounded.add_column(column.replace("representation", "input"),
-                                justify="left" if column in ("method", "representation") else "right", no_wrap=True)
-        grounded.add_row(row["method"], "slots", *_metric_cells(row))
+                                justify="left" if column in _TEXT_COLUMNS else "right", no_wrap=True)
+        grounded.add_row(row["method"], "slots", base.reader, *_metric_cells(row))
         console.print(grounded)
     if payload["stitching"]:
         first = payload["stitching"][0]
@@ -301,6 +310,9 @@ def _print_bench(console: Any, base: Any, seeds: int, payload: dict[str, Any]) -
             stitched.add_row(row["representation"], _pm(row, "same_seed", 100, 1), _pm(row, "stitched", 100, 1),
                              f"{100 * row['ratio']:.0f}%", str(row["pairs"]))
         console.print(stitched)
+
+
+_TEXT_COLUMNS = ("method", "representation", "receiver reads")
 
 
 def _pm(row: dict[str, Any], metric: str, scale: float = 1.0, digits: int = 3) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 GAMES = ("discrimination", "reconstruction")
 CELLS = ("gru", "lstm")
 METHODS = ("gumbel", "reinforce")
+READERS = ("recurrent", "linear")
 DEFAULT_BATCH_SIZE = {"gumbel": 64, "reinforce": 128}
 RELATIVE_GENERATIONS = 8
 
@@ -29,6 +30,7 @@ class LanguageConfig:
     hidden: int = 128
     embed: int = 32
     cell: str = "gru"
+    reader: str = "recurrent"
     method: str = "gumbel"
     temperature: float = 2.0
     entropy_coeff: float = 0.1
@@ -50,7 +52,7 @@ class LanguageConfig:
 
     def check(self) -> None:
         """ValueError (with what to change) for an impossible configuration."""
-        choices = {"game": GAMES, "cell": CELLS, "method": METHODS}
+        choices = {"game": GAMES, "cell": CELLS, "method": METHODS, "reader": READERS}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} {getattr(self, name)!r}: choose one of {', '.join(allowed)}")

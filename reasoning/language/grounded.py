@@ -113,8 +113,9 @@ def build_grounded_game(config: LanguageConfig, slot_dim: int) -> Game:
     """Sender and discrimination Receiver on slot vectors (D = ``slot_dim``), from ``config.seed``."""
     torch.manual_seed(config.seed)
     sender = Sender(slot_dim, config.vocab, config.max_len, config.hidden, config.embed, config.cell)
+    # (n_attributes and n_values are only used by the reconstruction game)
     receiver = Receiver("discrimination", config.vocab, config.max_len, slot_dim, n_attributes=1, n_values=2,
-                        hidden=config.hidden, embed=config.embed, cell=config.cell)  # (attributes: reconstruction only)
+                        hidden=config.hidden, embed=config.embed, cell=config.cell, reader=config.reader)
     return Game(sender, receiver, config.method, config.temperature, config.entropy_coeff,
                 config.baseline_decay)
 

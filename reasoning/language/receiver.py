@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from reasoning.language.config import GAMES
+from reasoning.language.config import GAMES, READERS
 from reasoning.language.messages import cut_at_eos, eos_weights
 from reasoning.language.relative import relative
 from reasoning.language.rnn_cell import RecurrentCell
@@ -20,8 +20,9 @@ def message_features(message: torch.Tensor) -> torch.Tensor:
 
 
 class Receiver(nn.Module):
-    """Reads one-hot messages (B, L, V) with a GRU/LSTM (absolute) or by their cosine similarity to the
-    sender's messages for the anchor objects (relative), and scores candidates or attributes.
+    """Reads one-hot messages (B, L, V) with a GRU/LSTM or a linear map (absolute, ``reader``) or by their
+    cosine similarity to the sender's messages for the anchor objects (relative), and scores candidates or
+    attributes.
 
     Discrimination: candidates (B, K, D) -> logits (B, K), the dot product of the message's vector with
     each candidate's embedding (relative: the candidate is embedded from its similarities to the anchors).
@@ -30,16 +31,21 @@ class Receiver(nn.Module):
 
     def __init__(self, game: str, vocab_size: int, max_len: int, input_size: int, n_attributes: int,
                  n_values: int, hidden: int = 128, embed: int = 32, cell: str = "gru",
-                 anchors: torch.Tensor | None = None) -> None:
+                 anchors: torch.Tensor | None = None, reader: str = "recurrent") -> None:
         super().__init__()
         if game not in GAMES:
             raise ValueError(f"game {game!r}: choose one of {', '.join(GAMES)}")
+        if reader not in READERS:
+            raise ValueError(f"reader {reader!r}: choose one of {', '.join(READERS)}")
         self.game, self.n_attributes, self.n_values = game, n_attributes, n_values
         self.register_buffer("anchors", anchors.float() if anchors is not None else None)
-        if anchors is None:
+        self.read_linear = None
+        self.read_relative = None
+        if anchors is None and reader == "linear":
+            self.read_linear = nn.Linear((max_len + 1) * vocab_size, hidden)
+        elif anchors is None:
             self.embedding = nn.Linear(vocab_size, embed, bias=False)
             self.cell = RecurrentCell(cell, embed, hidden)
-            self.read_relative = None
         else:
             self.read_relative = nn.Sequential(nn.Linear(len(anchors), hidden), nn.Tanh(), nn.Linear(hidden, hidden))
         out = hidden if game == "discrimination" else n_attributes * n_values
@@ -58,10 +64,12 @@ class Receiver(nn.Module):
         return self.anchors is not None
 
     def read(self, message: torch.Tensor, anchor_messages: torch.Tensor | None = None) -> torch.Tensor:
-        """Messages (B, L, V) -> (B, H): the recurrent state at each message's EOS (absolute), or an MLP of
-        the cosine similarities of the message's :func:`message_features` to those of ``anchor_messages``
-        (N, L, V) (relative)."""
+        """Messages (B, L, V) -> (B, H): the recurrent state at each message's EOS or a linear map of the
+        one-hot symbols up to the EOS (absolute), or an MLP of the cosine similarities of the message's
+        :func:`message_features` to those of ``anchor_messages`` (N, L, V) (relative)."""
         message = cut_at_eos(message)
+        if self.read_linear is not None:
+            return self.read_linear(message.flatten(1))
         if self.read_relative is not None:
             if anchor_messages is None:
                 raise ValueError("a relative receiver needs the sender's messages for the anchors")

@@ -41,7 +41,7 @@ def build_game(config: LanguageConfig, data: AttributeValueData) -> Game:
 
     def new_receiver(receiver_anchors: torch.Tensor | None) -> Receiver:
         return Receiver(config.game, config.vocab, config.max_len, data.input_size, config.attributes,
-                        config.values, config.hidden, config.embed, config.cell, receiver_anchors)
+                        config.values, config.hidden, config.embed, config.cell, receiver_anchors, config.reader)
 
     receiver = new_receiver(anchors)
     listener = new_receiver(None) if config.relative and config.absolute_listener > 0 else None

@@ -67,10 +67,11 @@ def test_messages_end_at_the_first_eos(method: str) -> None:
     np.testing.assert_array_equal(blank.numpy(), (np.arange(7)[None] < n[:, None]).astype(np.float32))
 
 
-def test_the_receiver_ignores_symbols_after_the_eos() -> None:
+@pytest.mark.parametrize("reader", ["recurrent", "linear"])
+def test_the_receiver_ignores_symbols_after_the_eos(reader: str) -> None:
     torch.manual_seed(0)
     receiver = Receiver("reconstruction", vocab_size=5, max_len=3, input_size=8, n_attributes=2, n_values=4,
-                        hidden=16, embed=4)
+                        hidden=16, embed=4, reader=reader)
     ids = torch.tensor([[2, 0, 3, 0], [1, 4, 0, 0]])
     noisy = torch.tensor([[2, 0, 1, 4], [1, 4, 0, 2]])
     clean = receiver(torch.nn.functional.one_hot(ids, 5).float())
@@ -79,10 +80,30 @@ def test_the_receiver_ignores_symbols_after_the_eos() -> None:
     assert not torch.allclose(clean[0], other[0])
 
 
-@pytest.mark.parametrize("method", ["gumbel", "reinforce"])
+def test_the_linear_reader_adds_one_vector_per_position_and_symbol() -> None:
+    torch.manual_seed(0)
+    receiver = Receiver("discrimination", vocab_size=6, max_len=2, input_size=8, n_attributes=2, n_values=4,
+                        hidden=16, embed=4, reader="linear")
+
+    def read(*messages: list[int]) -> torch.Tensor:
+        return receiver.read(torch.nn.functional.one_hot(torch.tensor(messages), 6).float())
+
+    ab, cd, ad, cb = read([1, 2, 0], [3, 4, 0], [1, 4, 0], [3, 2, 0])
+    torch.testing.assert_close(ab + cd, ad + cb)  # a new combination of known symbols: the sum of their parts
+    recurrent = Receiver("discrimination", vocab_size=6, max_len=2, input_size=8, n_attributes=2, n_values=4,
+                         hidden=16, embed=4)
+    parts = recurrent.read(torch.nn.functional.one_hot(torch.tensor([[1, 2, 0], [3, 4, 0], [1, 4, 0], [3, 2, 0]]),
+                                                       6).float())
+    assert not torch.allclose(parts[0] + parts[1], parts[2] + parts[3])
+    with pytest.raises(ValueError, match="reader"):
+        Receiver("discrimination", 6, 2, 8, 2, 4, reader="cnn")
+
+
+@pytest.mark.parametrize(("method", "reader"), [("gumbel", "recurrent"), ("reinforce", "recurrent"),
+                                                ("gumbel", "linear")])
 @pytest.mark.parametrize("game", ["discrimination", "reconstruction"])
-def test_training_reduces_the_loss_on_a_tiny_game(method: str, game: str) -> None:
-    config = dataclasses.replace(TINY, method=method, game=game, steps=200)
+def test_training_reduces_the_loss_on_a_tiny_game(method: str, reader: str, game: str) -> None:
+    config = dataclasses.replace(TINY, method=method, reader=reader, game=game, steps=200)
     data = make_data(config)
     fresh = build_game(config, data)
     rng = np.random.default_rng(123)
@@ -128,6 +149,8 @@ def test_config_rejects_impossible_games() -> None:
         LanguageConfig(method="ppo").check()
     with pytest.raises(ValueError, match="cell"):
         LanguageConfig(cell="rnn").check()
+    with pytest.raises(ValueError, match="reader"):
+        LanguageConfig(reader="cnn").check()
 
 
 def test_reinforce_takes_larger_batches_unless_told() -> None:
