@@ -62,7 +62,8 @@ def metric_rows(results: dict[BenchCell, TrainResult]) -> list[dict[str, Any]]:
     rows = []
     for (method, is_relative, reader), runs in groups.items():
         row: dict[str, Any] = {"method": method, "representation": "relative" if is_relative else "absolute",
-                               "reader": "anchors" if is_relative else reader, "seeds": len(runs)}
+                               "reader": "anchors" if is_relative else reader, "seeds": len(runs),
+                               "generations": 1 + max(row["generation"] for row in runs[0].history)}
         for metric in (*METRICS, "train_s"):
             row[f"{metric}_mean"], row[f"{metric}_std"] = mean_std([run.metrics[metric] for run in runs])
         rows.append(row)
@@ -77,21 +78,27 @@ def stitching_row(representation: str, result: StitchingResult) -> dict[str, Any
             "chance": result.chance, "pairs": int(result.stitched.size), "matrix": result.matrix.tolist()}
 
 
+def cell_steps(config: LanguageConfig, iterated_steps: int | None) -> int:
+    """Training steps of one bench run: ``iterated_steps`` (when given) for a run that learns by iterated
+    learning (more than one generation), ``config.steps`` otherwise."""
+    return iterated_steps if iterated_steps and config.n_generations > 1 else config.steps
+
+
 def run_bench(base: LanguageConfig, cells: Sequence[BenchCell], bench_dir: Callable[[], Path],
-              relative_steps: int | None = None,
-              on_start: Callable[[BenchCell], Callable[[Progress], None]] | None = None,
+              iterated_steps: int | None = None,
+              on_start: Callable[[BenchCell, int], Callable[[Progress], None]] | None = None,
               on_done: Callable[[BenchCell, TrainResult], None] | None = None) -> dict[str, Any]:
-    """Train every cell (``base`` with the cell's method, seed and representation; relative cells for
-    ``relative_steps`` steps when given), write each run to ``bench_dir()/<cell name>``, then stitch the
-    seeds of each representation. Returns the payload."""
+    """Train every cell (``base`` with the cell's method, seed, reader and representation; cells that learn
+    by iterated learning for ``iterated_steps`` steps when given), write each run to
+    ``bench_dir()/<cell name>``, then stitch the seeds of each representation. Returns the payload."""
     started = time.perf_counter()
     data = make_data(base)
     results: dict[BenchCell, TrainResult] = {}
     for cell in cells:
-        steps = relative_steps if cell.relative and relative_steps else base.steps
         config = replace(base, method=cell.method, seed=cell.seed, relative=cell.relative, reader=cell.reader,
-                         encoder="", steps=steps)
-        progress = on_start(cell) if on_start else None
+                         encoder="")
+        config = replace(config, steps=cell_steps(config, iterated_steps))
+        progress = on_start(cell, config.steps) if on_start else None
         result = train(config, progress, data)
         write_run(bench_dir() / cell.name, result, config)
         results[cell] = result
@@ -111,7 +118,7 @@ def run_bench(base: LanguageConfig, cells: Sequence[BenchCell], bench_dir: Calla
                 f"{base.game}, {base.attributes} x {base.values}, {base.distractors} distractors")
     stitch_method = relative_cells[0].method if relative_cells else None
     runs = [{"run": cell.name, **results[cell].metrics} for cell in cells]
-    return {"config": base.to_dict(), "relative_steps": relative_steps, "stitch_method": stitch_method, "runs": runs,
+    return {"config": base.to_dict(), "iterated_steps": iterated_steps, "stitch_method": stitch_method, "runs": runs,
             "rows": metric_rows(results), "stitching": stitching, "wall_s": time.perf_counter() - started}
 
 

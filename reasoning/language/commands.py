@@ -104,12 +104,14 @@ def bench_parser(prog: str) -> argparse.ArgumentParser:
     _add_config_flags(parser, BENCH_SKIPS)
     parser.add_argument("--seeds", type=int, default=3, help="seeds per method (0 .. SEEDS-1)")
     parser.add_argument("--methods", default="gumbel,reinforce", help="comma-separated training methods")
-    parser.add_argument("--readers", default="recurrent,linear",
+    parser.add_argument("--readers", default="linear,recurrent",
                         help="comma-separated receiver readers of the absolute runs (see `train language "
-                             "--reader`); the relative runs use the first")
-    parser.add_argument("--relative-steps", type=int, default=8000,
-                        help="training steps of each relative run (8 generations of iterated learning by "
-                             "default, see --generations); the other runs take --steps")
+                             "--reader`); the relative runs use the first for their absolute listener, and "
+                             "stitching compares them with the absolute runs of that reader")
+    parser.add_argument("--iterated-steps", type=int, default=8000,
+                        help="training steps of each run that learns by iterated learning (relative runs and "
+                             "linear-reader runs: 8 generations by default, see --generations); the other runs "
+                             "take --steps")
     parser.add_argument("--stitch-method", default="gumbel",
                         help="method whose seeds are stitched (also trained with relative representations); "
                              "'none' skips stitching")
@@ -226,8 +228,8 @@ def _bench(args: argparse.Namespace) -> int:
     readers = [name.strip() for name in args.readers.split(",") if name.strip()]
     if not readers or any(name not in READERS for name in readers):
         raise UserError(f"--readers {args.readers!r}: give a comma-separated list of {', '.join(READERS)}")
-    if args.relative_steps < 1:
-        raise UserError(f"--relative-steps {args.relative_steps}: give 1 or more")
+    if args.iterated_steps < 1:
+        raise UserError(f"--iterated-steps {args.iterated_steps}: give 1 or more")
     if args.seeds < 1 or (args.stitch_method != "none" and args.seeds < 2):
         raise UserError(f"--seeds {args.seeds}: give at least 2 for stitching (or --stitch-method none)")
     base = _config(args)
@@ -245,9 +247,8 @@ def _bench(args: argparse.Namespace) -> int:
     total = len(cells) + (args.seeds if base.encoder else 0)
     with new_progress(console) as progress:
         overall = progress.add_task(f"bench language: {total} runs", total=total)
-        payload = run_bench(base, cells, bench_dir, args.relative_steps,
-                            on_start=lambda cell: _bar(progress, cell.name,
-                                                       args.relative_steps if cell.relative else base.steps),
+        payload = run_bench(base, cells, bench_dir, args.iterated_steps,
+                            on_start=lambda cell, steps: _bar(progress, cell.name, steps),
                             on_done=lambda cell, result: progress.advance(overall))
 
         def grounded_bar(name: str) -> Any:
@@ -270,24 +271,22 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _print_bench(console: Any, base: Any, seeds: int, payload: dict[str, Any]) -> None:
-    from dataclasses import replace
-
     from rich.table import Table
 
-    relative_steps = ""
-    if payload.get("stitch_method") and payload.get("relative_steps"):
-        generations = replace(base, relative=True).n_generations
-        relative_steps = f" (relative runs {payload['relative_steps']}: {generations} generations)"
+    iterated = ""
+    if any(row["generations"] > 1 for row in payload["rows"]) and payload.get("iterated_steps"):
+        iterated = f" (runs with iterated learning: {payload['iterated_steps']})"
     title = (f"{base.game}, {base.attributes} attributes x {base.values} values, {base.distractors} distractors: "
-             f"mean ± std over {seeds} seeds; {base.steps} steps per run{relative_steps}; "
+             f"mean ± std over {seeds} seeds; {base.steps} steps per run{iterated}; "
              f"total {payload['wall_s'] / 60:.1f} min")
     table = Table(title=title)
-    columns = ("method", "representation", "receiver reads", "accuracy %", "held-out %", "topsim", "posdis", "bosdis",
-               "entropy (bits)", "s/run")
+    columns = ("method", "representation", "receiver reads", "generations", "accuracy %", "held-out %", "topsim",
+               "posdis", "bosdis", "entropy (bits)", "s/run")
     for column in columns:
         table.add_column(column, justify="left" if column in _TEXT_COLUMNS else "right", no_wrap=True)
     for row in payload["rows"]:
-        table.add_row(row["method"], row["representation"], row["reader"], *_metric_cells(row))
+        table.add_row(row["method"], row["representation"], row["reader"], str(row["generations"]),
+                      *_metric_cells(row))
     console.print(table)
     if "grounded" in payload:
         row = payload["grounded"]["row"]
@@ -298,7 +297,7 @@ def _print_bench(console: Any, base: Any, seeds: int, payload: dict[str, Any]) -
         for column in columns:
             grounded.add_column(column.replace("representation", "input"),
                                 justify="left" if column in _TEXT_COLUMNS else "right", no_wrap=True)
-        grounded.add_row(row["method"], "slots", base.reader, *_metric_cells(row))
+        grounded.add_row(row["method"], "slots", base.reader, "1", *_metric_cells(row))
         console.print(grounded)
     if payload["stitching"]:
         first = payload["stitching"][0]

@@ -42,16 +42,17 @@ def test_train_writes_a_run_folder_that_reloads(tmp_path: Path, capsys: pytest.C
 
 def test_bench_prints_both_methods_and_the_stitching_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run_dir = tmp_path / "bench"
-    assert main(["reason", "bench", "language", *TINY_FLAGS, "--seeds", "2", "--relative-steps", "40",
+    assert main(["reason", "bench", "language", *TINY_FLAGS, "--seeds", "2", "--iterated-steps", "40",
                  "--imitation-steps", "5", "--run-dir", str(run_dir)]) == 0
     printed = capsys.readouterr().out
-    assert "(relative" in printed  # the title names the relative runs' steps
+    assert "iterated learning: 40" in printed  # the title names the iterated-learning runs' steps
     for text in ("gumbel", "reinforce", "held-out", "topsim", "posdis", "bosdis", "entropy", "stitching",
                  "absolute", "relative"):
         assert text in printed, text
     assert printed.strip().splitlines()[-1] == str(run_dir)
     payload = json.loads((run_dir / "bench.json").read_text())
-    assert payload["relative_steps"] == 40
+    assert payload["iterated_steps"] == 40
+    assert {row["reader"]: row["generations"] for row in payload["rows"]} == {"linear": 8, "recurrent": 1, "anchors": 8}
     assert {(row["method"], row["representation"], row["reader"]) for row in payload["rows"]} == {
         ("gumbel", "absolute", "recurrent"), ("gumbel", "absolute", "linear"), ("reinforce", "absolute", "recurrent"),
         ("reinforce", "absolute", "linear"), ("gumbel", "relative", "anchors")}
@@ -59,8 +60,8 @@ def test_bench_prints_both_methods_and_the_stitching_table(tmp_path: Path, capsy
     assert [row["representation"] for row in payload["stitching"]] == ["absolute", "relative"]
     assert all(len(row["matrix"]) == 2 for row in payload["stitching"])
     assert (run_dir / "bench.csv").exists() and (run_dir / "stitching.csv").exists()
-    assert (run_dir / "topsim.png").exists() and (run_dir / "gumbel-relative-s1" / "game.pt").exists()
-    relative = json.loads((run_dir / "gumbel-relative-s1" / "metrics.json").read_text())
+    assert (run_dir / "topsim.png").exists() and (run_dir / "gumbel-linear-relative-s1" / "game.pt").exists()
+    relative = json.loads((run_dir / "gumbel-linear-relative-s1" / "metrics.json").read_text())
     assert relative["history"][-1]["step"] == 40 and relative["history"][-1]["generation"] == 7
 
 
@@ -71,5 +72,7 @@ def test_user_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert "ppo" in capsys.readouterr().err
     assert main(["reason", "bench", "language", "--seeds", "1"]) == 2
     assert "--seeds" in capsys.readouterr().err
-    assert main(["reason", "bench", "language", "--relative-steps", "0"]) == 2
-    assert "--relative-steps" in capsys.readouterr().err
+    assert main(["reason", "bench", "language", "--iterated-steps", "0"]) == 2
+    assert "--iterated-steps" in capsys.readouterr().err
+    assert main(["reason", "bench", "language", "--readers", "linear,cnn"]) == 2
+    assert "--readers" in capsys.readouterr().err

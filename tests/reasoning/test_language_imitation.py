@@ -74,6 +74,7 @@ def test_generations_split_the_steps_and_the_curve_says_which_is_which() -> None
     assert [row["step"] for row in result.history] == [20, 40, 60]
     assert [row["generation"] for row in result.history] == [0, 1, 2]
     assert dataclasses.replace(TINY, relative=True).n_generations == 8 and TINY.n_generations == 1
+    assert dataclasses.replace(TINY, reader="linear").n_generations == 8
     with pytest.raises(ValueError, match="generations"):
         dataclasses.replace(TINY, steps=5, generations=6).check()
     with pytest.raises(ValueError, match="imitation-share"):
