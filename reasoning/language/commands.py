@@ -28,7 +28,8 @@ CONFIG_HELP: dict[str, str] = {
     "cell": "recurrent cell of sender and receiver: gru or lstm",
     "reader": "how the absolute receiver reads a message: recurrent (the --cell over its symbols) or linear (one "
               "learned vector per (position, symbol), summed), which cannot give a new combination of known "
-              "symbols an arbitrary meaning, so held-out objects are decoded more often",
+              "symbols a meaning of its own; linear runs learn by iterated learning (see --generations) and "
+              "decode held-out objects far more often",
     "method": "gumbel: straight-through Gumbel-softmax; reinforce: score-function gradient for the sender "
               "with an entropy bonus and a running-mean baseline",
     "temperature": "Gumbel-softmax temperature (gradient of the relaxation)",
@@ -48,7 +49,7 @@ CONFIG_HELP: dict[str, str] = {
                          "relative receiver is evaluated and stitched",
     "generations": "iterated learning: split --steps into this many generations; each new one starts from a "
                    "fresh sender that first imitates the previous sender on part of the training objects, "
-                   "and a fresh receiver (0: 1 for absolute runs, 8 for relative runs)",
+                   "and a fresh receiver (0: 8 for relative runs and linear-reader runs, 1 otherwise)",
     "imitation_steps": "iterated learning: steps a new sender spends imitating the previous one",
     "imitation_share": "iterated learning: fraction of the training objects whose messages a new sender is shown",
     "seed": "seed of the agents' initialisation and of the training games",
@@ -280,7 +281,7 @@ def _print_bench(console: Any, base: Any, seeds: int, payload: dict[str, Any]) -
              f"mean ± std over {seeds} seeds; {base.steps} steps per run{iterated}; "
              f"total {payload['wall_s'] / 60:.1f} min")
     table = Table(title=title)
-    columns = ("method", "representation", "receiver reads", "generations", "accuracy %", "held-out %", "topsim",
+    columns = ("method", "representation", "reader", "generations", "accuracy %", "held-out %", "topsim",
                "posdis", "bosdis", "entropy (bits)", "s/run")
     for column in columns:
         table.add_column(column, justify="left" if column in _TEXT_COLUMNS else "right", no_wrap=True)
@@ -311,7 +312,7 @@ def _print_bench(console: Any, base: Any, seeds: int, payload: dict[str, Any]) -
         console.print(stitched)
 
 
-_TEXT_COLUMNS = ("method", "representation", "receiver reads")
+_TEXT_COLUMNS = ("method", "representation", "reader")
 
 
 def _pm(row: dict[str, Any], metric: str, scale: float = 1.0, digits: int = 3) -> str:

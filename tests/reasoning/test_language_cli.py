@@ -56,7 +56,7 @@ def test_bench_prints_both_methods_and_the_stitching_table(tmp_path: Path, capsy
     assert {(row["method"], row["representation"], row["reader"]) for row in payload["rows"]} == {
         ("gumbel", "absolute", "recurrent"), ("gumbel", "absolute", "linear"), ("reinforce", "absolute", "recurrent"),
         ("reinforce", "absolute", "linear"), ("gumbel", "relative", "anchors")}
-    assert "receiver reads" in printed and (run_dir / "reinforce-linear-s1" / "game.pt").exists()
+    assert "reader" in printed and (run_dir / "reinforce-linear-s1" / "game.pt").exists()
     assert [row["representation"] for row in payload["stitching"]] == ["absolute", "relative"]
     assert all(len(row["matrix"]) == 2 for row in payload["stitching"])
     assert (run_dir / "bench.csv").exists() and (run_dir / "stitching.csv").exists()
