@@ -103,7 +103,7 @@ def test_the_linear_reader_adds_one_vector_per_position_and_symbol() -> None:
                                                 ("gumbel", "linear")])
 @pytest.mark.parametrize("game", ["discrimination", "reconstruction"])
 def test_training_reduces_the_loss_on_a_tiny_game(method: str, reader: str, game: str) -> None:
-    config = dataclasses.replace(TINY, method=method, reader=reader, game=game, steps=200)
+    config = dataclasses.replace(TINY, method=method, reader=reader, game=game, steps=200, generations=1)
     data = make_data(config)
     fresh = build_game(config, data)
     rng = np.random.default_rng(123)
