@@ -63,7 +63,7 @@ def metric_rows(results: dict[BenchCell, TrainResult]) -> list[dict[str, Any]]:
     for (method, is_relative, reader), runs in groups.items():
         row: dict[str, Any] = {"method": method, "representation": "relative" if is_relative else "absolute",
                                "reader": "anchors" if is_relative else reader, "seeds": len(runs),
-                               "generations": 1 + max(row["generation"] for row in runs[0].history)}
+                               "generations": 1 + max(point["generation"] for point in runs[0].history)}
         for metric in (*METRICS, "train_s"):
             row[f"{metric}_mean"], row[f"{metric}_std"] = mean_std([run.metrics[metric] for run in runs])
         rows.append(row)
@@ -150,7 +150,8 @@ def run_grounded(base: LanguageConfig, seeds: Sequence[int], method: str, bench_
         write_grounded_run(bench_dir() / name, result, config, {"train": train_scenes, "held_out": held_out_scenes})
         runs.append({"run": name, **result.metrics})
     row: dict[str, Any] = {"method": method, "seeds": len(runs), "train_scenes": len(train_scenes),
-                           "held_out_scenes": len(held_out_scenes), "chance": runs[0]["chance"]}
+                           "held_out_scenes": len(held_out_scenes), "chance": runs[0]["chance"],
+                           "reader": base.reader, "generations": 1}  # grounded games train in one generation
     for metric in (*METRICS, "train_s"):
         row[f"{metric}_mean"], row[f"{metric}_std"] = mean_std([run[metric] for run in runs])
     return {"row": row, "runs": runs}

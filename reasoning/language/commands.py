@@ -298,7 +298,7 @@ def _print_bench(console: Any, base: Any, seeds: int, payload: dict[str, Any]) -
         for column in columns:
             grounded.add_column(column.replace("representation", "input"),
                                 justify="left" if column in _TEXT_COLUMNS else "right", no_wrap=True)
-        grounded.add_row(row["method"], "slots", base.reader, "1", *_metric_cells(row))
+        grounded.add_row(row["method"], "slots", row["reader"], str(row["generations"]), *_metric_cells(row))
         console.print(grounded)
     if payload["stitching"]:
         first = payload["stitching"][0]

@@ -99,3 +99,19 @@ def test_features_are_standardised_with_training_statistics_only(scenes: Scenes)
     np.testing.assert_array_equal(standard_held.features[~held_out.present], 0.0)
     own = held_out.standardised(held_out).features[held_out.present]
     assert not np.allclose(standard_held.features[held_out.present], own)
+
+
+def test_bench_with_an_encoder_prints_the_grounded_table(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLOTMIND_RUNS", str(tmp_path / "runs"))
+    torch.manual_seed(0)
+    checkpoint = save_checkpoint(tmp_path / "encoder.pt", SlotAutoencoder(TINY_MODEL))
+    run_dir = tmp_path / "bench"
+    assert main(["reason", "bench", "language", "--attributes", "2", "--values", "4", "--distractors", "2",
+                 "--held-out", "0.125", "--vocab", "6", "--hidden", "16", "--embed", "8", "--steps", "20",
+                 "--eval-every", "10", "--scenes", str(CONFIG.scenes), "--methods", "gumbel", "--readers", "recurrent",
+                 "--seeds", "2", "--stitch-method", "none", "--encoder", str(checkpoint),
+                 "--run-dir", str(run_dir)]) == 0
+    assert "grounded: ObjectWorld scenes" in capsys.readouterr().out
+    row = json.loads((run_dir / "bench.json").read_text())["grounded"]["row"]
+    assert (row["reader"], row["generations"], row["seeds"]) == ("recurrent", 1, 2)
