@@ -150,6 +150,31 @@ class ImageReader:
         return fit_perception(self.cnn, self._unit(images[kept]), labels[kept],
                               steps=steps, lr=3e-3, batch_size=256, seed=self.seed)
 
+    def fit_labels(self, images: np.ndarray, labels: np.ndarray, steps: int) -> float:
+        """Train the CNN further on N segments (N, S, S) uint8 with class labels (N,); returns its loss.
+
+        The labels are readings repaired by abduction (:mod:`reasoning.nsr.reading_abduction`).
+
+        Raises:
+            ValueError: the CNN has not been trained on cluster classes yet (:meth:`fit_classes`).
+        """
+        if self.cnn is None:
+            raise ValueError("the image reader has no CNN yet; call fit_classes first")
+        return fit_perception(self.cnn, self._unit(images), labels, steps=steps, lr=1e-3, batch_size=256,
+                              seed=self.seed + steps)
+
+    def class_log_probs(self, expressions: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """The CNN's class log-probabilities (n_b, C) of the segments of B expressions (each (n_b, S, S))."""
+        if self.cnn is None:
+            raise ValueError("the image reader has no CNN yet; call fit_classes first")
+        if not expressions:
+            return []
+        segments = np.concatenate(expressions)
+        with torch.no_grad():
+            log_probs = np.concatenate([self.cnn.log_probs(self._unit(segments[start:start + 65_536])).numpy()
+                                        for start in range(0, len(segments), 65_536)])
+        return np.split(log_probs, np.cumsum([len(expression) for expression in expressions])[:-1])
+
     def read(self, images: np.ndarray) -> tuple[str, ...]:
         """The tokens (n,) of one expression's segments (n, S, S) uint8: by the CNN, else by the clusters."""
         return self.read_all([images])[0]
