@@ -170,7 +170,7 @@ class ImageReader:
         if not expressions:
             return []
         segments = np.concatenate(expressions)
-        with torch.no_grad():
+        with torch.no_grad():  # chunks bound the memory of one forward pass
             log_probs = np.concatenate([self.cnn.log_probs(self._unit(segments[start:start + 65_536])).numpy()
                                         for start in range(0, len(segments), 65_536)])
         return np.split(log_probs, np.cumsum([len(expression) for expression in expressions])[:-1])
@@ -183,14 +183,11 @@ class ImageReader:
         """:meth:`read` for B expressions (each (n_b, S, S) uint8), their segments classified in one batch."""
         if not expressions:
             return []
+        if self.cnn is not None:
+            return [tuple(self.class_tokens[int(c)] for c in log_probs.argmax(axis=1))
+                    for log_probs in self.class_log_probs(expressions)]
         segments = np.concatenate(expressions)
-        if self.cnn is None:
-            tokens = [cluster_token(int(c)) for c in self.clusters_of(segments)]
-        else:
-            with torch.no_grad():  # chunks bound the memory of one forward pass
-                classes = [c for start in range(0, len(segments), 65_536)
-                           for c in self.cnn.predict(self._unit(segments[start:start + 65_536])).tolist()]
-            tokens = [self.class_tokens[c] for c in classes]
+        tokens = [cluster_token(int(c)) for c in self.clusters_of(segments)]
         bounds = np.cumsum([len(expression) for expression in expressions])
         return [tuple(tokens[end - len(expression):end]) for expression, end in zip(expressions, bounds, strict=True)]
 

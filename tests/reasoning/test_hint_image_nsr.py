@@ -89,6 +89,25 @@ def test_image_reader_reads_clusters_then_classes_and_round_trips(tmp_path: Path
     assert ImageReader.load(tmp_path).read(test_images) == read
 
 
+def test_image_reader_log_probs_and_training_on_repaired_labels() -> None:
+    torch.set_num_threads(1)
+    symbols = SymbolImages(seed=0)
+    rng = np.random.default_rng(1)
+    ids = rng.integers(0, len(TOKENS), 600)
+    images = np.rint(symbols._render_ids(ids, "train", rng) * 255).astype(np.uint8)
+    reader = ImageReader(n_clusters=20, seed=0)
+    with pytest.raises(ValueError, match="call fit_classes first"):
+        reader.class_log_probs([images[:3]])
+    clusters = reader.fit_clusters(images)
+    reader.fit_classes(np.arange(20), images, clusters, steps=20)
+    parts = reader.class_log_probs([images[:3], images[3:10]])
+    assert [part.shape for part in parts] == [(3, 20), (7, 20)]
+    assert np.allclose(np.exp(parts[1]).sum(axis=1), 1.0, atol=1e-5)
+    assert reader.read_all([images[:3]])[0] == tuple(reader.class_tokens[int(c)] for c in parts[0].argmax(axis=1))
+    before = reader.fit_labels(images, ids, steps=1)
+    assert reader.fit_labels(images, ids, steps=200) < before  # learns the labels it is given
+
+
 def test_divide_gets_clusters_of_its_own_thanks_to_its_separate_marks() -> None:
     symbols = SymbolImages(seed=0)
     rng = np.random.default_rng(1)
