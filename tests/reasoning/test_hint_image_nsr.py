@@ -65,12 +65,17 @@ def test_meaning_classes_merge_equal_meanings_and_drop_unused_clusters() -> None
     assert meaning_classes([(0, (7,)), None, (0, (7,)), (2, (0, 1))]).tolist() == [0, -1, 0, 1]
 
 
-def test_image_reader_reads_clusters_then_classes_and_round_trips(tmp_path: Path) -> None:
+def _rendered(count: int, seed: int) -> tuple[SymbolImages, np.random.Generator, np.ndarray, np.ndarray]:
+    """``count`` random symbols drawn from the training pool: (source, rng, symbol ids (count,), images)."""
     torch.set_num_threads(1)
     symbols = SymbolImages(seed=0)
-    rng = np.random.default_rng(0)
-    ids = rng.integers(0, len(TOKENS), 3000)
-    images = np.rint(symbols._render_ids(ids, "train", rng) * 255).astype(np.uint8)
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(0, len(TOKENS), count)
+    return symbols, rng, ids, np.rint(symbols._render_ids(ids, "train", rng) * 255).astype(np.uint8)
+
+
+def test_image_reader_reads_clusters_then_classes_and_round_trips(tmp_path: Path) -> None:
+    symbols, rng, ids, images = _rendered(3000, seed=0)
     reader = ImageReader(n_clusters=40, seed=0)
     clusters = reader.fit_clusters(images)
     assert clusters.shape == (3000,) and set(clusters.tolist()) <= set(range(40))
@@ -90,11 +95,7 @@ def test_image_reader_reads_clusters_then_classes_and_round_trips(tmp_path: Path
 
 
 def test_image_reader_log_probs_and_training_on_repaired_labels() -> None:
-    torch.set_num_threads(1)
-    symbols = SymbolImages(seed=0)
-    rng = np.random.default_rng(1)
-    ids = rng.integers(0, len(TOKENS), 600)
-    images = np.rint(symbols._render_ids(ids, "train", rng) * 255).astype(np.uint8)
+    _, _, ids, images = _rendered(600, seed=1)
     reader = ImageReader(n_clusters=20, seed=0)
     with pytest.raises(ValueError, match="call fit_classes first"):
         reader.class_log_probs([images[:3]])
