@@ -281,7 +281,9 @@ def test_a_round_of_induction_stops_searching_when_its_total_budget_is_spent() -
     pairs = list(itertools.product(range(4), repeat=2))
     noisy = {symbol: [((x, y), (7 * x + 3 * y + symbol) % 5) for x, y in pairs] for symbol in range(4)}
     started = time.perf_counter()
-    _, report = induce_semantics(noisy, ARITHMETIC, max_size=9, time_budget_s=0.5, total_budget_s=0.6)
+    # 11 nodes: a space no search finishes within its 0.5 s (a fast machine runs through 9 nodes in 0.3 s,
+    # and a third search would start inside the round's 0.6 s)
+    _, report = induce_semantics(noisy, ARITHMETIC, max_size=11, time_budget_s=0.5, total_budget_s=0.6)
     assert time.perf_counter() - started < 4 * 0.5  # searching all four would take four budgets at least
     assert all(r.hit_budget and r.n_consistent < r.n_examples for r in report.values())
     assert sum(r.seconds > 0.4 for r in report.values()) <= 2  # the later symbols were not searched
