@@ -11,7 +11,9 @@ Nothing tells the model which image shows which symbol. Reading is learned in th
    class (:func:`meaning_classes`).
 3. **CNN.** :class:`~reasoning.nsr.perception.ImagePerception` is trained on (segment, class of
    its cluster) and then reads every image: an image is the token of its class's most common cluster.
-   Perception errors of the clusters are label noise to the CNN, which it partly averages out.
+   The clusters' mistakes are systematic, and the CNN learns them too: trained on 64 clusters' majority
+   symbols it reads 95.0% of test segments right, against 99.5% on the true symbols
+   (:mod:`reasoning.nsr.reading_abduction` repairs such labels; not yet used in training).
 
 :class:`ImageReader` holds the clusters, the classes and the CNN; it is saved with the model.
 """
