@@ -1,6 +1,6 @@
 """Reading image segments as symbol tokens, for NSR on HINT's image split.
 
-Nothing tells the model which image shows which symbol. Reading is learned in three steps:
+Nothing tells the model which image shows which symbol. Reading is learned in four steps:
 
 1. **Clusters.** k-means over the pixels of (a sample of) the training segments gives every
    segment a cluster token ``k<c>``; with more clusters than symbols each cluster is nearly pure
@@ -12,8 +12,10 @@ Nothing tells the model which image shows which symbol. Reading is learned in th
 3. **CNN.** :class:`~reasoning.nsr.perception.ImagePerception` is trained on (segment, class of
    its cluster) and then reads every image: an image is the token of its class's most common cluster.
    The clusters' mistakes are systematic, and the CNN learns them too: trained on 64 clusters' majority
-   symbols it reads 95.0% of test segments right, against 99.5% on the true symbols
-   (:mod:`reasoning.nsr.reading_abduction` repairs such labels; not yet used in training).
+   symbols it reads 95.0% of test segments right, against 99.5% on the true symbols.
+4. **Repairs.** Meanings are learned again on the CNN's readings, and the readings that give wrong
+   values are repaired by abduction over perception (:mod:`reasoning.nsr.reading_abduction`), on
+   which the CNN is trained further (:meth:`NSRModel._fit_images <reasoning.nsr.model.NSRModel>`).
 
 :class:`ImageReader` holds the clusters, the classes and the CNN; it is saved with the model.
 """
@@ -58,17 +60,18 @@ def cluster_token(cluster: int) -> str:
 def meaning_classes(signatures: Sequence[Hashable | None]) -> np.ndarray:
     """One class id per cluster (K,): clusters with equal meaning signatures share a class.
 
-    A cluster without a meaning (None) gets -1: the CNN neither learns from nor reads anything as it
-    (a cluster NSR found no use for is mostly a mix of symbols). Class ids follow first appearance.
+    A cluster without a meaning (None) is a class of its own: it may be a symbol NSR has not learned
+    yet (a cluster of brackets), which it can learn on the CNN's readings. Class ids follow first
+    appearance.
 
-    >>> meaning_classes(["7", None, "7", "+"]).tolist()
-    [0, -1, 0, 1]
+    >>> meaning_classes(["7", None, "7", "+", None]).tolist()
+    [0, 1, 0, 2, 3]
     """
     ids: dict[Hashable, int] = {}
-    classes = np.full(len(signatures), -1, np.int64)
+    classes = np.empty(len(signatures), np.int64)
     for cluster, signature in enumerate(signatures):
-        if signature is not None:
-            classes[cluster] = ids.setdefault(signature, len(ids))
+        classes[cluster] = ids.setdefault(("cluster", cluster) if signature is None else ("meaning", signature),
+                                          len(ids))
     return classes
 
 

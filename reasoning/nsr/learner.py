@@ -378,6 +378,19 @@ class Learner:
         """
         return self._with_wide_limits(lambda: self._predict(sources, token_ids))
 
+    def greedy_values(self, token_ids: Sequence[Sequence[int]]) -> list[Value | None]:
+        """The root value of each of B inputs' greedy parse (parsed in one batch); None when undefined.
+
+        Unlike :meth:`predict` it tries no other tree and keeps the training bounds: a cheap check of
+        many candidate inputs (abduction over perception evaluates thousands of readings).
+        """
+        perceived = [self.perceive(ids)[0] for ids in token_ids]
+        values: list[Value | None] = []
+        for symbols, heads in zip(perceived, self.parse_batch(perceived), strict=True):
+            keyed = self.keyed(SymbolTree(("?",) * len(symbols), symbols, heads))
+            values.append(None if keyed is None else self.deduce(keyed)[keyed.root])
+        return values
+
     def _with_wide_limits(self, run: Callable[[], T]) -> T:
         """``run()`` with the prediction bounds in force (on a deep stack when they are deeper than training's)."""
         wide = EvalLimits(max_steps=self.config.predict_max_steps, max_depth=self.config.predict_max_depth)

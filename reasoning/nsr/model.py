@@ -29,6 +29,7 @@ from reasoning.nsr.dsl import Function
 from reasoning.nsr.image_reading import STATE_FILE as IMAGE_READER_FILE
 from reasoning.nsr.image_reading import ImageReader, cluster_token, meaning_classes
 from reasoning.nsr.learner import KEY_STRIDE, Learner, LearnerConfig
+from reasoning.nsr.reading_abduction import abduce_readings
 from reasoning.nsr.semantics import Semantics, format_semantics
 from reasoning.nsr.symbol_tree import SymbolTree
 from reasoning.nsr.value_domain import ValueDomain
@@ -79,8 +80,15 @@ class NSRConfig(LearnerConfig):
         validate_every: rounds between validation checks once the curriculum is complete.
         image_clusters: k-means clusters of the segment images (image input only,
             :mod:`reasoning.nsr.image_reading`).
-        image_steps: optimiser steps of the image CNN (batches of 256 segments).
-        image_minutes: the part of the time budget kept for clustering and the CNN.
+        image_steps: optimiser steps of the image CNN on the clusters' classes (batches of 256 segments).
+        image_minutes: the minutes kept, in each cycle, for its repairs (the rest of its share learns meanings).
+        image_bootstrap_share: the part of the budget spent learning meanings on cluster tokens.
+        image_cycles: cycles after the CNN's first training, each learning the meanings again on the
+            CNN's readings (an equal share of the time left) and then repairing the readings.
+        image_repair_rounds: rounds of abduction over perception (:mod:`reasoning.nsr.reading_abduction`)
+            per cycle, each followed by ``image_repair_steps`` CNN steps on the repaired readings.
+        image_repair_pool: training expressions abduced per repair round, sampled from the shortest ones.
+        image_repair_up_to: the longest expressions (in segments) a repair round abduces.
     """
 
     n_symbols: int = 0
@@ -89,9 +97,15 @@ class NSRConfig(LearnerConfig):
     stage_pool: int = 2000
     stage_train_steps: int = 100
     validate_every: int = 5
-    image_clusters: int = 64
+    image_clusters: int = 32
     image_steps: int = 3000
-    image_minutes: float = 2.0
+    image_minutes: float = 1.5
+    image_bootstrap_share: float = 0.3
+    image_cycles: int = 2
+    image_repair_rounds: int = 2
+    image_repair_steps: int = 600
+    image_repair_pool: int = 4000
+    image_repair_up_to: int = 7
 
 
 def _function_json(function: Function) -> dict[str, Any]:
@@ -102,6 +116,11 @@ def _function_json(function: Function) -> dict[str, Any]:
 def _function_of(data: dict[str, Any]) -> Function:
     return Function(data["name"], np.array(data["program"], dtype=np.int64), tuple(data["arg_types"]),
                     data["return_type"])
+
+
+def _with_sources(examples: Sequence[Example], sources: Sequence[tuple[str, ...]]) -> list[Example]:
+    """The examples with their sources replaced (the tokens their images were read as) and no images."""
+    return [replace(example, source=source, images=None) for example, source in zip(examples, sources, strict=True)]
 
 
 def _distinct_inputs(examples: Sequence[Example]) -> list[Example]:
@@ -132,6 +151,7 @@ class NSRModel(Seq2SeqModel):
         self._token_index: dict[str, int] = {}
         self.learner: Learner | None = None
         self.reader: ImageReader | None = None
+        self.image_repairs: list[dict[str, float]] = []  # per repair round of the last image fit
 
     @property
     def config(self) -> dict[str, Any]:
@@ -168,7 +188,16 @@ class NSRModel(Seq2SeqModel):
 
     def _fit_images(self, train: Sequence[Example], valid: Sequence[Example], budget: TrainBudget, seed: int,
                     progress: ProgressCallback | None) -> FitReport:
-        """Cluster the segments, learn on cluster tokens, then train the CNN on the clusters' meaning classes."""
+        """Learn to read the images and what they mean:
+
+        1. k-means turns every segment into a cluster token, and meanings are learned on those tokens
+           for ``image_bootstrap_share`` of the budget;
+        2. clusters whose meanings behave alike form one class (a cluster without a meaning is a class
+           of its own), and a CNN learns to read each segment as the class of its cluster;
+        3. ``image_cycles`` times: the meanings are learned again, from scratch, on the CNN's readings,
+           and abduction over perception repairs the CNN's readings of short training expressions whose
+           value is wrong (one segment changed), the CNN training on them (``image_repair_rounds``).
+        """
         start = time.perf_counter()
         if any(example.images is None for example in [*train, *valid]):
             raise ValueError("either every example has images or none has; got a mix")
@@ -177,23 +206,58 @@ class NSRModel(Seq2SeqModel):
         segments = np.concatenate([example.images for example in train])
         clusters = reader.fit_clusters(segments)
         bounds = np.cumsum([len(example.images) for example in train])[:-1]
-        tokens = [tuple(cluster_token(int(c)) for c in part) for part in np.split(clusters, bounds)]
-        token_train = [replace(example, source=source, images=None) for example, source in zip(train, tokens,
-                                                                                               strict=True)]
-        valid_tokens = reader.read_all([example.images for example in valid])
-        token_valid = [replace(example, source=source, images=None) for example, source in zip(valid, valid_tokens,
-                                                                                               strict=True)]
-        left = budget.minutes - (time.perf_counter() - start) / 60 - config.image_minutes
-        report = self._fit_tokens(token_train, token_valid, replace(budget, minutes=max(left, 0.1)), seed, progress)
+        cluster_tokens = [tuple(cluster_token(int(c)) for c in part) for part in np.split(clusters, bounds)]
+        bootstrap = replace(budget, minutes=max(budget.minutes * config.image_bootstrap_share, 0.1))
+        report = self._fit_tokens(_with_sources(train, cluster_tokens), _with_sources(valid, reader.read_all(
+            [example.images for example in valid])), bootstrap, seed, progress)
         uses = self._key_uses()
         signatures = [self._primary_meaning(cluster_token(k), uses) for k in range(config.image_clusters)]
         rng = np.random.default_rng(seed)
         chosen = rng.choice(len(segments), min(len(segments), _CNN_SEGMENTS), replace=False)
         reader.fit_classes(meaning_classes(signatures), segments[chosen], clusters[chosen], config.image_steps)
         self.reader = reader
+        self.image_repairs = []
+        for cycle in range(config.image_cycles):
+            share = (budget.minutes - (time.perf_counter() - start) / 60) / (config.image_cycles - cycle)
+            read_train = reader.read_all([example.images for example in train])
+            read_valid = reader.read_all([example.images for example in valid])
+            report = self._fit_tokens(_with_sources(train, read_train), _with_sources(valid, read_valid),
+                                      replace(budget, minutes=max(share - config.image_minutes, 0.1)), seed, progress)
+            self.image_repairs += [self._repair_readings(train, rng) for _ in range(config.image_repair_rounds)]
         accuracy = (exact_match(self.predict_examples(valid), [example.target for example in valid]) if valid
                     else report.best_valid_accuracy)
         return replace(report, train_seconds=time.perf_counter() - start, best_valid_accuracy=accuracy)
+
+    def _repair_readings(self, train: Sequence[Example], rng: np.random.Generator) -> dict[str, float]:
+        """One round of abduction over perception on short training expressions, then CNN training on the
+        readings that were right as read or repaired; returns the shares right, repaired and left wrong."""
+        assert self.reader is not None and self.learner is not None
+        config, reader, domain = self._config, self.reader, self.learner.domain
+        short = [example for example in train if len(example.images) <= config.image_repair_up_to
+                 and domain.value_of(example.target) is not None]
+        if not short:
+            return {"right": 0.0, "repaired": 0.0, "wrong": 1.0}
+        sample = [short[i] for i in rng.choice(len(short), min(len(short), config.image_repair_pool), replace=False)]
+        log_probs = reader.class_log_probs([example.images for example in sample])
+
+        def evaluate(readings: Sequence[tuple[int, ...]]) -> list[Any]:
+            ids = [self._token_ids([reader.class_tokens[c] for c in reading]) for reading in readings]
+            known = [number for number, token_ids in enumerate(ids) if token_ids is not None]
+            values: list[Any] = [None] * len(readings)
+            for number, value in zip(known, self.learner.greedy_values([ids[n] for n in known]), strict=True):
+                values[number] = value
+            return values
+
+        targets = [domain.value_of(example.target) for example in sample]
+        found = abduce_readings(log_probs, targets, evaluate)
+        read = [tuple(probs.argmax(axis=1).tolist()) for probs in log_probs]
+        kept = [b for b, reading in enumerate(found) if reading is not None]
+        if kept:
+            reader.fit_labels(np.concatenate([sample[b].images for b in kept]),
+                              np.concatenate([np.array(found[b], np.int64) for b in kept]), config.image_repair_steps)
+        right = sum(found[b] == read[b] for b in kept)
+        return {"right": right / len(sample), "repaired": (len(kept) - right) / len(sample),
+                "wrong": 1 - len(kept) / len(sample)}
 
     def _key_uses(self) -> Counter:
         """How many nodes of the explained trees use each semantic key."""

@@ -61,8 +61,8 @@ def test_models_that_do_not_read_images_are_refused_on_the_image_split() -> None
     TrainSpec(model="nsr", task="hint", split="image").check()
 
 
-def test_meaning_classes_merge_equal_meanings_and_drop_unused_clusters() -> None:
-    assert meaning_classes([(0, (7,)), None, (0, (7,)), (2, (0, 1))]).tolist() == [0, -1, 0, 1]
+def test_meaning_classes_merge_equal_meanings_and_keep_clusters_without_one_apart() -> None:
+    assert meaning_classes([(0, (7,)), None, (0, (7,)), (2, (0, 1)), None]).tolist() == [0, 1, 0, 2, 3]
 
 
 def _rendered(count: int, seed: int) -> tuple[SymbolImages, np.random.Generator, np.ndarray, np.ndarray]:
@@ -129,6 +129,9 @@ def test_nsr_trains_on_images_predicts_and_round_trips(parts: tuple[dict, dict],
     train = image["train"]
     report = model.fit(train[:-20], train[-20:], TrainBudget(minutes=0.1), seed=0)
     assert 0.0 <= report.best_valid_accuracy <= 1.0
+    cycles, rounds = model.config["image_cycles"], model.config["image_repair_rounds"]
+    assert len(model.image_repairs) == cycles * rounds
+    assert all(abs(sum(repair.values()) - 1.0) < 1e-9 for repair in model.image_repairs)
     predictions = model.predict_examples(image["test"])
     assert len(predictions) == len(image["test"]) and all(isinstance(p, tuple) for p in predictions)
     save_model(model, tmp_path / "model")

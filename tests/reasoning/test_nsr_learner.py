@@ -200,3 +200,18 @@ def test_keys_a_spent_round_budget_left_unsearched_are_neither_recorded_nor_retr
     learner.config = replace(learner.config, induce_round_seconds=0.0)
     learner.induce()
     assert learner.semantics.functions[semantic_key(0, 0)] is not None
+
+
+def test_greedy_values_deduce_the_greedy_parse() -> None:
+    torch.manual_seed(0)
+    learner = Learner(3, 3, ValueDomain(), LearnerConfig(), seed=0)
+    two, plus, one = learner.perceive([0, 1, 2])[0]  # the symbols tokens 0, 1, 2 start as
+    learner.set_semantics(Semantics.from_functions({
+        semantic_key(two, 0): constant_function(2, "two"), semantic_key(one, 0): constant_function(1, "one"),
+        semantic_key(plus, 2): define("add", "if_zero(x, y, inc(self(dec(x), y)))", (INT, INT))}, n_symbols=16))
+    tree = SymbolTree(("2", "+", "1"), (two, plus, one), (1, -1, 1), values=(2, 3, 1))
+    learner.explained = {0: (tree, (0, 1, 2), 3)}
+    learner.train_modules(150)  # the parser learns the one tree
+    assert learner.parse_batch([(two, plus, one)]) == [(1, -1, 1)]
+    assert learner.greedy_values([(0, 1, 2), (0,), (2,)]) == [3, 2, 1]
+    assert learner.greedy_values([(0, 2)]) == [None]  # 2/1 and 1/1 have no meaning: no tree of "2 1" has a value
