@@ -9,6 +9,12 @@ from collections.abc import Sequence
 from reasoning.tasks.example import Example
 
 
+def _input_key(example: Example) -> tuple[str, ...] | bytes:
+    """What makes two inputs the same: the source tokens, or the drawn images where the tokens are hidden
+    (every expression of HINT's image split has the source ``? ? ?``, one per segment)."""
+    return example.source if example.images is None else example.images.tobytes()
+
+
 def hold_out(examples: Sequence[Example], fraction: float = 0.05, seed: int = 0,
              max_valid: int | None = 2000) -> tuple[list[Example], list[Example]]:
     """Split training examples into (train, valid) for early stopping.
@@ -33,8 +39,9 @@ def hold_out(examples: Sequence[Example], fraction: float = 0.05, seed: int = 0,
         raise ValueError(f"the validation fraction must be in (0, 1), got {fraction}")
     if len(examples) < 2:
         raise ValueError(f"need at least 2 training examples to hold some out, got {len(examples)}")
-    counts = Counter(example.source for example in examples)
-    candidates = [index for index, example in enumerate(examples) if counts[example.source] == 1]
+    keys = [_input_key(example) for example in examples]
+    counts = Counter(keys)
+    candidates = [index for index, key in enumerate(keys) if counts[key] == 1]
     candidates = candidates or list(range(len(examples)))  # every source repeated: hold out copies
     n_valid = max(1, round(fraction * len(examples)))
     if max_valid is not None:

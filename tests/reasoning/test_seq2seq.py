@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 
@@ -155,6 +156,17 @@ def test_hold_out_is_seeded_disjoint_and_keeps_repeated_sources_in_training() ->
     assert len(hold_out(examples, fraction=0.5, max_valid=7)[1]) == 7
     with pytest.raises(ValueError, match="fraction"):
         hold_out(examples, fraction=1.0)
+
+
+def test_hold_out_tells_image_inputs_apart_by_their_images_not_their_hidden_tokens() -> None:
+    # HINT's image split: every source is "? ? ?"; by sources all repeat, and copies of one drawing could be held out.
+    rng = np.random.default_rng(0)
+    drawn = [Example(("?",) * 3, (str(i),), images=rng.integers(0, 255, (3, 4, 4), dtype=np.uint8))
+             for i in range(40)]
+    copies = [drawn[0]] * 5  # the same drawing repeated stays in training
+    train, valid = hold_out(drawn + copies, fraction=0.25, seed=0)
+    assert len(valid) == 11 and len(train) == 34
+    assert all(example is not drawn[0] for example in valid)
 
 
 def test_config_checks_keys_and_types_and_decode_length() -> None:
