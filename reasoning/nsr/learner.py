@@ -384,12 +384,16 @@ class Learner:
         Unlike :meth:`predict` it tries no other tree and keeps the training bounds: a cheap check of
         many candidate inputs (abduction over perception evaluates thousands of readings).
         """
-        perceived = [self.perceive(ids)[0] for ids in token_ids]
         values: list[Value | None] = []
-        for symbols, heads in zip(perceived, self.parse_batch(perceived), strict=True):
+        for symbols, heads in self._greedy_parses(token_ids):
             keyed = self.keyed(SymbolTree(("?",) * len(symbols), symbols, heads))
             values.append(None if keyed is None else self.deduce(keyed)[keyed.root])
         return values
+
+    def _greedy_parses(self, token_ids: Sequence[Sequence[int]]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+        """The perceived symbols (n_b,) and greedy heads (n_b,) of B inputs, parsed in one batch."""
+        perceived = [self.perceive(ids)[0] for ids in token_ids]
+        return list(zip(perceived, self.parse_batch(perceived), strict=True))
 
     def _with_wide_limits(self, run: Callable[[], T]) -> T:
         """``run()`` with the prediction bounds in force (on a deep stack when they are deeper than training's)."""
@@ -404,9 +408,8 @@ class Learner:
             self._limits, self._values = training_limits, training_values
 
     def _predict(self, sources: Sequence[tuple[str, ...]], token_ids: Sequence[Sequence[int]]) -> list[Value | None]:
-        perceived = [self.perceive(ids)[0] for ids in token_ids]
         values: list[Value | None] = []
-        for tokens, symbols, heads in zip(sources, perceived, self.parse_batch(perceived), strict=True):
+        for tokens, (symbols, heads) in zip(sources, self._greedy_parses(token_ids), strict=True):
             tree = self._reading(tokens, symbols, heads)
             values.append(None if tree is None or tree.values is None else tree.values[tree.root])
         return values

@@ -19,9 +19,9 @@ def hold_out(examples: Sequence[Example], fraction: float = 0.05, seed: int = 0,
              max_valid: int | None = 2000) -> tuple[list[Example], list[Example]]:
     """Split training examples into (train, valid) for early stopping.
 
-    Only sources that occur once are candidates for validation (unless every source repeats), so a
-    repeated source (the 1,467 bare ``jump`` lines of SCAN add-jump, HINT's cycled short
-    expressions) stays in training and no source is on both sides.
+    Only inputs that occur once (sources, or images where the tokens are hidden) are candidates for
+    validation (unless every input repeats), so a repeated input (the 1,467 bare ``jump`` lines of
+    SCAN add-jump, HINT's cycled short expressions) stays in training and no input is on both sides.
 
     Args:
         examples: N training examples.
@@ -42,7 +42,7 @@ def hold_out(examples: Sequence[Example], fraction: float = 0.05, seed: int = 0,
     keys = [_input_key(example) for example in examples]
     counts = Counter(keys)
     candidates = [index for index, key in enumerate(keys) if counts[key] == 1]
-    candidates = candidates or list(range(len(examples)))  # every source repeated: hold out copies
+    candidates = candidates or list(range(len(examples)))  # every input repeated: hold out copies
     n_valid = max(1, round(fraction * len(examples)))
     if max_valid is not None:
         n_valid = min(n_valid, max_valid)
