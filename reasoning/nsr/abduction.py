@@ -197,6 +197,10 @@ class _Search:
         self.limits = limits
         self.max_changes = max_changes
         self.children = [tree.children(node) for node in range(len(tree))]
+        # The symbols each node may be perceived as (those of finite log-probability), in increasing order.
+        every = range(semantics.n_symbols)
+        self.alternatives = [every if log_probs is None else np.flatnonzero(np.isfinite(log_probs[node])).tolist()
+                             for node in range(len(tree))]
         self.cut_by_changes = False
         self._outputs: dict[tuple[int, int], Value | None] = {}
 
@@ -245,7 +249,7 @@ class _Search:
         found: list[tuple[float, _Revision]] = []
 
         if not revision.symbol_changed:
-            for other in range(self.semantics.n_symbols):
+            for other in self.alternatives[node]:
                 if other == symbol or self.semantics.arity(other) != len(children):
                     continue
                 step = self.symbol_cost(node, symbol, other)

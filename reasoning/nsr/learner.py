@@ -35,7 +35,7 @@ import math
 import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import numpy as np
@@ -49,9 +49,11 @@ from reasoning.nsr.dsl import (
     OP_MASK,
     OPERAND_SHIFT,
     Function,
+    PrimitiveSet,
     constant_function,
     encode_node,
 )
+from reasoning.nsr.lexical import pool_lexical, pooled_primitives, with_lexical_meanings
 from reasoning.nsr.parser import TransitionParser
 from reasoning.nsr.perception import TokenPerception, fit_perception
 from reasoning.nsr.program_eval import EvalLimits, Value
@@ -175,6 +177,8 @@ class Learner:
         self._break_symmetry(seed)
         self.parser = TransitionParser(n_symbols)
         self.semantics = Semantics.from_functions({}, n_symbols=n_symbols * KEY_STRIDE)
+        self.lexical: dict[int, int] = {}  # lexical symbol -> its own output token (reasoning.nsr.lexical)
+        self.pooled = Semantics.from_functions({}, n_symbols=KEY_STRIDE)  # n_children -> shared lexical meaning
         self.penalties = np.zeros(n_symbols * KEY_STRIDE)
         self.explained: dict[int, tuple[SymbolTree, tuple[int, ...], Value]] = {}
         self.retractions = 0
@@ -199,6 +203,13 @@ class Learner:
             table = self.perception.logits.weight
             for token in range(table.shape[0]):
                 table[token, order[token % self.n_symbols]] = 6.0
+
+    def set_lexical(self, lexical: dict[int, int]) -> None:
+        """Make ``symbol -> own output token id`` lexical symbols: their meanings are induced pooled."""
+        outside = sorted(symbol for symbol in lexical if not 0 <= symbol < self.n_symbols)
+        if outside:
+            raise ValueError(f"lexical symbols {outside} are outside [0, {self.n_symbols})")
+        self.lexical = dict(lexical)
 
     # ------------------------------------------------------------------ deduction
 
@@ -421,7 +432,9 @@ class Learner:
 
         The guess of a symbol is the non-empty piece (at most ``_MAX_GUESS_TOKENS`` tokens) found in
         the targets of the most inputs that hold the symbol; ties go to the shorter, then smaller piece.
-        It costs more the fewer of those inputs share it (``LearnerConfig.guess_cost``).
+        It costs more the fewer of those inputs share it (``LearnerConfig.guess_cost``). Pieces written
+        only with the tokens of an input's lexical symbols are not another symbol's: a symbol left
+        with no piece (PCFG SET's ``,``) is guessed to write nothing, at ``guess_cost``.
         """
         self._guesses = {}
         if self.domain.is_number:  # a number has no pieces: the guess is 0, the number of nothing
@@ -433,10 +446,17 @@ class Learner:
         for _, _, token_ids, target in items:
             pieces = {tuple(target[start:start + width]) for width in range(1, _MAX_GUESS_TOKENS + 1)
                       for start in range(len(target) - width + 1)}
-            for symbol in set(self.perceive(token_ids)[0]):
-                support.setdefault(symbol, Counter()).update(pieces)
+            symbols = set(self.perceive(token_ids)[0])
+            copied = {self.lexical[symbol] for symbol in symbols if symbol in self.lexical}
+            for symbol in symbols:
+                # A piece the input's lexical tokens write is theirs, not another symbol's meaning.
+                own = pieces if symbol in self.lexical else {piece for piece in pieces if not set(piece) <= copied}
+                support.setdefault(symbol, Counter()).update(own)
                 holders[symbol] += 1
         for symbol, counts in support.items():
+            if not counts:  # every piece of its targets is written by lexical tokens: it adds nothing
+                self._guesses[symbol] = ((), self.config.guess_cost)
+                continue
             guess = min(counts, key=lambda piece: (-counts[piece], len(piece), piece))
             self._guesses[symbol] = (guess, self.config.guess_cost * (2.0 - counts[guess] / holders[symbol]))
 
@@ -664,8 +684,9 @@ class Learner:
             self.set_semantics(semantics)
         return dropped
 
-    def _fits_all(self, key: int, examples: Sequence[tuple[tuple[Value, ...], Value]]) -> bool:
-        outputs = self.semantics.apply_many(key, [args for args, _ in examples])
+    @staticmethod
+    def _fits_all(semantics: Semantics, key: int, examples: Sequence[tuple[tuple[Value, ...], Value]]) -> bool:
+        outputs = semantics.apply_many(key, [args for args, _ in examples])
         return all(out == value for out, (_, value) in zip(outputs, examples, strict=True))
 
     @staticmethod
@@ -689,18 +710,20 @@ class Learner:
         """Whether a key with children has fewer examples than ``induce_min_examples`` (not searched yet)."""
         return key % KEY_STRIDE > 0 and len(examples) < self.config.induce_min_examples
 
-    def _back_off(self, report: dict[int, SymbolReport], searched: Iterable[int]) -> None:
+    def _back_off(self, report: dict[int, SymbolReport], searched: Iterable[int],
+                  state_of: Callable[[int], int] | None = None) -> None:
         """Wait 2, 4, ... 64 inductions before searching again a key whose search ran out of time unfitted.
 
         Noisy abductions can give a key examples no program fits; searching it again every round
         would spend the search budget each time (minutes per round with many helper libraries).
         """
         for key in searched:
+            state = key if state_of is None else state_of(key)
             if report[key].hit_budget and report[key].n_consistent < report[key].n_examples:
-                failures = self._backoff.get(key, (0, 0))[1] + 1
-                self._backoff[key] = (self._inductions + 2 ** min(failures, _MAX_BACKOFF_LEVEL), failures)
+                failures = self._backoff.get(state, (0, 0))[1] + 1
+                self._backoff[state] = (self._inductions + 2 ** min(failures, _MAX_BACKOFF_LEVEL), failures)
             else:
-                self._backoff.pop(key, None)
+                self._backoff.pop(state, None)
 
     def induce(self) -> dict[int, SymbolReport]:
         """Re-induce the programs of the semantic keys whose examples changed and no longer all fit.
@@ -711,48 +734,101 @@ class Learner:
         them, and a program that fits that share of the nodes giving its key's examples is not
         retracted when no program fits them all: only the trees it contradicts are dropped. A key
         whose search ran out of time without a fit waits before its next search (:meth:`_back_off`).
+        The keys of lexical symbols are induced pooled per number of children (:mod:`reasoning.nsr.lexical`).
         """
         keyed = {index: self.keyed(tree) for index, (tree, _, _) in self.explained.items()}
-        support = count_examples([tree for tree in keyed.values() if tree is not None])
-        examples = {key: self._voted(counts) if self.config.keep_majority else list(counts)
-                    for key, counts in support.items()}
+        support, pooled = pool_lexical(count_examples([tree for tree in keyed.values() if tree is not None]),
+                                       self.lexical, KEY_STRIDE)
         self._inductions += 1
-        changed = {key: found for key, found in examples.items()
-                   if self._induced_from.get(key) != set(found) and not self._fits_all(key, found)
-                   and self._backoff.get(key, (0, 0))[0] <= self._inductions and not self._too_few(key, found)}
-        report: dict[int, SymbolReport] = {}
-        deferred: set[int] = set()
-        if changed:
-            semantics, report = induce_semantics(
-                changed, self.domain.primitives, self.config.max_program_size, self.config.induce_seconds,
-                previous=self.semantics, n_symbols=self.n_symbols * KEY_STRIDE,
-                single_helpers=self.config.single_helpers,
-                total_budget_s=self.config.induce_round_seconds or None)
-            # Keys the round's budget left unsearched keep their program and are searched next round.
-            deferred = {key for key in changed if report[key].deferred}
-            searched = {key: found for key, found in changed.items() if key not in deferred}
-            self._induced_from.update({key: set(found) for key, found in searched.items()})
-            self._back_off(report, searched)
-            contradicted = {key for key in searched
-                            if report[key].n_consistent < report[key].n_examples or report[key].n_dropped}
-            if self.config.keep_majority:  # outvoted examples do not retract a well-supported program
-                contradicted = {key for key in contradicted if semantics.functions[key] is None
-                                or not self._fits_enough(semantics, key, support[key])}
-            if contradicted:
-                functions = list(semantics.functions)
-                for key in contradicted:
-                    functions[key] = None
-                    self.penalties[key] += self.config.conflict_penalty
-                    self._induced_from.pop(key, None)
-                semantics = Semantics(tuple(functions), semantics.library)
-                self.retractions += len(contradicted)
+        pooled_before, waiting = self.pooled, set()
+        primitives = self.search_primitives()
+        if self.lexical:
+            self.pooled, _, pooled_waiting, pooled_contradicted = self._induce_table(
+                pooled, self.pooled, lambda arity: -1 - arity, pooled_primitives(primitives), False)
+            for arity in pooled_contradicted:
+                self.penalties[[semantic_key(symbol, arity) for symbol in self.lexical]] += self.config.conflict_penalty
+            waiting = {semantic_key(symbol, arity) for arity in pooled_waiting for symbol in self.lexical}
+        # Lexical meanings are no library of the other searches (hundreds of copies of one program).
+        previous = with_lexical_meanings(self.semantics, None, self.lexical, KEY_STRIDE) if self.lexical \
+            else self.semantics
+        semantics, report, own_waiting, contradicted = self._induce_table(
+            support, previous, lambda key: key, primitives, True)
+        waiting |= own_waiting
+        for key in contradicted:
+            self.penalties[key] += self.config.conflict_penalty
+        if semantics is not previous or self.pooled is not pooled_before:
+            if self.lexical:
+                semantics = with_lexical_meanings(semantics, self.pooled, self.lexical, KEY_STRIDE)
             self.set_semantics(semantics)
         # Trees using a key that waits for enough examples, or for a round with budget left, are kept meanwhile.
-        waiting = deferred | {key for key, found in examples.items()
-                              if self._too_few(key, found) and not self._known(key)}
         for index, tree in keyed.items():
             target = self.explained[index][2]
             if tree is None or (self.deduce(tree)[tree.root] != target and waiting.isdisjoint(tree.symbols)):
                 del self.explained[index]
         self._update_parse_classes()
         return report
+
+    def search_primitives(self) -> PrimitiveSet:
+        """The domain's primitives, without constants of lexical tokens (their own symbols write them)."""
+        primitives = self.domain.primitives
+        if not self.lexical:
+            return primitives
+        written = set(self.lexical.values())
+        return replace(primitives, tokens=tuple(t for t in range(len(self.domain.output_tokens)) if t not in written))
+
+    def _induce_table(self, support: dict[int, Counter], previous: Semantics, state_of: Callable[[int], int],
+                      primitives: PrimitiveSet, library_rounds: bool
+                      ) -> tuple[Semantics, dict[int, SymbolReport], set[int], set[int]]:
+        """One table of keys re-induced from its examples (:meth:`induce`).
+
+        Args:
+            support: ``key -> Counter((children values, value))`` of the keys of ``previous``.
+            previous: the table's current programs.
+            state_of: the id of a key in the learner's search records (the tables share them).
+            primitives: what the searches may use.
+            library_rounds: whether searches may call the table's other programs.
+
+        Returns:
+            (the new table, its search reports, the keys whose trees are kept meanwhile (left
+            unsearched by the round's budget, or waiting for enough examples), the keys retracted).
+        """
+        examples = {key: self._voted(counts) if self.config.keep_majority else list(counts)
+                    for key, counts in support.items()}
+        changed = {key: found for key, found in examples.items()
+                   if self._induced_from.get(state_of(key)) != set(found) and not self._fits_all(previous, key, found)
+                   and self._backoff.get(state_of(key), (0, 0))[0] <= self._inductions
+                   and not self._too_few(key, found)}
+        semantics, report, deferred, contradicted = previous, {}, set(), set()
+        if changed:
+            semantics, report, deferred, contradicted = self._search_changed(changed, support, previous, state_of,
+                                                                             primitives, library_rounds)
+        too_few = {key for key, found in examples.items()
+                   if self._too_few(key, found) and semantics.functions[key] is None}
+        return semantics, report, deferred | too_few, contradicted
+
+    def _search_changed(self, changed: dict[int, list], support: dict[int, Counter], previous: Semantics,
+                        state_of: Callable[[int], int], primitives: PrimitiveSet, library_rounds: bool
+                        ) -> tuple[Semantics, dict[int, SymbolReport], set[int], set[int]]:
+        """The searches of :meth:`_induce_table` on the keys whose examples ``changed``; the same returns."""
+        semantics, report = induce_semantics(
+            changed, primitives, self.config.max_program_size, self.config.induce_seconds,
+            previous=previous, n_symbols=previous.n_symbols, single_helpers=self.config.single_helpers,
+            total_budget_s=self.config.induce_round_seconds or None, library_rounds=library_rounds)
+        # Keys the round's budget left unsearched keep their program and are searched next round.
+        deferred = {key for key in changed if report[key].deferred}
+        searched = {key: found for key, found in changed.items() if key not in deferred}
+        self._induced_from.update({state_of(key): set(found) for key, found in searched.items()})
+        self._back_off(report, searched, state_of)
+        contradicted = {key for key in searched
+                        if report[key].n_consistent < report[key].n_examples or report[key].n_dropped}
+        if self.config.keep_majority:  # outvoted examples do not retract a well-supported program
+            contradicted = {key for key in contradicted if semantics.functions[key] is None
+                            or not self._fits_enough(semantics, key, support[key])}
+        if contradicted:
+            functions = list(semantics.functions)
+            for key in contradicted:
+                functions[key] = None
+                self._induced_from.pop(state_of(key), None)
+            semantics = Semantics(tuple(functions), semantics.library)
+            self.retractions += len(contradicted)
+        return semantics, report, deferred, contradicted

@@ -54,6 +54,20 @@ NUMBER_DOMAIN_DEFAULTS: dict[str, Any] = {
     "predict_max_depth": 50_000,
 }
 
+# Where input tokens are copied to the output (PCFG SET's letters, reasoning.nsr.lexical) the
+# meanings are list programs (reverse and swap_first_last are 9 nodes) and the shortest inputs with
+# a binary function have 6 tokens: these replace the defaults of the keys a user did not set.
+LEXICAL_DEFAULTS: dict[str, Any] = {
+    "max_program_size": 9,
+    "induce_seconds": 2.0,  # reverse takes well under a second; a key no program fits waits after a failure
+    "induce_round_seconds": 10.0,
+    "batch_size": 256,  # explaining is cheap next to a round's searches
+    "abduce_up_to": 7,
+    "arity_trees_up_to": 9,
+    "keep_majority": 0.6,
+    "simplify_up_to": 0,
+}
+
 # Children values a meaning is tried on to tell meanings apart by behaviour (image classes).
 _PROBE_VALUES = range(5)
 # Training segments the image CNN learns from, sampled when there are more.
@@ -89,6 +103,9 @@ class NSRConfig(LearnerConfig):
             per cycle, each followed by ``image_repair_steps`` CNN steps on the repaired readings.
         image_repair_pool: training expressions abduced per repair round, sampled from the shortest ones.
         image_repair_up_to: the longest expressions (in segments) a repair round abduces.
+        lexical_tokens: input tokens that are also output tokens (PCFG SET's letters) are lexical
+            symbols, whose meanings are one program per number of children shared by all of them
+            (:mod:`reasoning.nsr.lexical`); needs one symbol per token and no ``symbol_changes``.
     """
 
     n_symbols: int = 0
@@ -106,6 +123,7 @@ class NSRConfig(LearnerConfig):
     image_repair_steps: int = 600
     image_repair_pool: int = 4000
     image_repair_up_to: int = 7
+    lexical_tokens: bool = True
 
 
 def _function_json(function: Function) -> dict[str, Any]:
@@ -308,7 +326,14 @@ class NSRModel(Seq2SeqModel):
         if domain.is_number:
             config = self._use_defaults(NUMBER_DOMAIN_DEFAULTS)
         n_symbols = config.n_symbols or len(self.tokens)
+        lexical = self._lexical_tokens(domain)
+        if lexical:
+            config = self._use_defaults(LEXICAL_DEFAULTS)
         self.learner = Learner(len(self.tokens), n_symbols, domain, config, seed)
+        if lexical:
+            symbols = self.learner.perceive([self._token_index[token] for token in lexical])[0]
+            self.learner.set_lexical({symbol: domain.output_tokens.index(token)
+                                      for symbol, token in zip(symbols, lexical, strict=True)})
         items = self._items(_distinct_inputs(train), domain)
         if not items:
             raise ValueError("no training example can be used (empty inputs, or targets the domain cannot write)")
@@ -382,6 +407,18 @@ class NSRModel(Seq2SeqModel):
         return FitReport(epochs=stage + 1, steps=rounds, train_seconds=time.perf_counter() - start,
                          best_valid_accuracy=max(best_valid, 0.0), stop_reason=stop_reason, history=history)
 
+    def _lexical_tokens(self, domain: ValueDomain) -> list[str]:
+        """The input tokens that are output tokens too, lexical when ``lexical_tokens`` (else none).
+
+        None either unless each token has a symbol of its own and abduction keeps perception as it is.
+        """
+        config = self._config
+        if (not config.lexical_tokens or config.symbol_changes or domain.is_number
+                or 0 < config.n_symbols < len(self.tokens)):
+            return []
+        outputs = set(domain.output_tokens)
+        return [token for token in self.tokens if token in outputs]
+
     def _accuracy(self, items: Sequence[tuple[int, tuple[str, ...], list[int], Any]]) -> float:
         if not items:
             return 0.0
@@ -440,11 +477,19 @@ class NSRModel(Seq2SeqModel):
         """The induced program of every (symbol, arity) in use, named by the tokens perceived as that symbol."""
         if self.learner is None:
             return "(untrained)"
+        learner = self.learner
         symbol_names = self.symbol_names()
-        names = [f"{symbol_names[key // KEY_STRIDE]}/{key % KEY_STRIDE}"
-                 for key in range(self.learner.semantics.n_symbols)]
-        lines = format_semantics(self.learner.semantics, names, list(self.learner.domain.output_tokens) or None)
-        return "\n".join(line for line in lines.splitlines() if not line.endswith("= ?"))
+        names = [f"{symbol_names[key // KEY_STRIDE]}/{key % KEY_STRIDE}" for key in range(learner.semantics.n_symbols)]
+        token_names = list(learner.domain.output_tokens) or None
+        lines = [line for key, line in enumerate(format_semantics(learner.semantics, names, token_names).splitlines())
+                 if not line.endswith("= ?") and key // KEY_STRIDE not in learner.lexical]
+        if learner.lexical:
+            examples = " ".join(symbol_names[symbol] for symbol in sorted(learner.lexical)[:3])
+            lines.append(f"# {len(learner.lexical)} lexical tokens ({examples} ...), one meaning per number of "
+                         f"children, its last argument the token itself:")
+            pooled = format_semantics(learner.pooled, [f"<token>/{k}" for k in range(KEY_STRIDE)], token_names)
+            lines += [line for line in pooled.splitlines() if not line.endswith("= ?")]
+        return "\n".join(lines)
 
     def save(self, folder: Path) -> None:
         if self.learner is None:

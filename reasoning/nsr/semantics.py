@@ -466,6 +466,7 @@ def induce_semantics(
     limits: EvalLimits | None = None,
     single_helpers: bool = False,
     total_budget_s: float | None = None,
+    library_rounds: bool = True,
 ) -> tuple[Semantics, dict[int, SymbolReport]]:
     """A program for every symbol from its examples, calling other symbols' programs where that is needed.
 
@@ -584,7 +585,7 @@ def induce_semantics(
         search(symbol, ())
         tried[symbol] = []
     # Library rounds: repeated while a round makes a symbol consistent (pow needs mul, which needs add).
-    progress = True
+    progress = library_rounds
     while progress:
         progress = False
         for symbol in pending:

@@ -1,0 +1,84 @@
+"""Lexical symbols: pooled examples, the own-token substitution, pooled induction in the learner."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reasoning.nsr.dsl import SEQ, SEQUENCES, define
+from reasoning.nsr.learner import KEY_STRIDE, Learner, LearnerConfig, semantic_key
+from reasoning.nsr.lexical import pool_lexical, pooled_primitives, with_lexical_meanings, with_own_token
+from reasoning.nsr.program_search import induce
+from reasoning.nsr.semantics import Semantics
+from reasoning.nsr.symbol_tree import SymbolTree
+from reasoning.nsr.value_domain import ValueDomain
+
+CONCAT_OWN = define("lex1", "concat(y, x)", [SEQ, SEQ])  # L/1(x, w) = concat(w, x)
+
+
+def test_lexical_examples_are_pooled_per_arity_with_the_own_token_last() -> None:
+    support = {semantic_key(0, 1): Counter({(((7,),), (5, 7)): 2}), semantic_key(1, 1): Counter({(((5,),), (6, 5)): 1}),
+               semantic_key(2, 1): Counter({(((5,),), (5, 5)): 1})}
+    own, pooled = pool_lexical(support, {0: 5, 1: 6}, KEY_STRIDE)
+    assert own == {semantic_key(2, 1): support[semantic_key(2, 1)]}
+    assert pooled == {1: Counter({(((7,), (5,)), (5, 7)): 2, (((5,), (6,)), (6, 5)): 1})}
+
+
+@given(st.lists(st.integers(0, 30), min_size=1, max_size=6), st.integers(0, 30))
+def test_the_own_token_is_written_into_the_pooled_program(child: list[int], token: int) -> None:
+    semantics = Semantics.from_functions([with_own_token(CONCAT_OWN, token)])
+    assert semantics.apply(0, (tuple(child),)) == (token, *child)
+
+
+def test_programs_that_call_themselves_are_not_pooled() -> None:
+    recursive = define("r", "if_empty(x, y, concat(y, self(tail(x), y)))", [SEQ, SEQ])
+    assert with_own_token(recursive, 3) is None
+    assert 5 not in pooled_primitives(SEQUENCES).ops  # SELF
+
+
+def test_lexical_meanings_are_written_for_every_lexical_symbol() -> None:
+    pooled = Semantics.from_functions({1: CONCAT_OWN}, n_symbols=KEY_STRIDE)
+    empty = Semantics.from_functions({}, n_symbols=3 * KEY_STRIDE)
+    written = with_lexical_meanings(empty, pooled, {0: 4, 2: 9}, KEY_STRIDE)
+    assert written.apply(semantic_key(0, 1), ((1,),)) == (4, 1)
+    assert written.apply(semantic_key(2, 1), ((1,),)) == (9, 1)
+    assert written.functions[semantic_key(1, 1)] is None and written.functions[semantic_key(0, 0)] is None
+    assert with_lexical_meanings(written, None, {0: 4}, KEY_STRIDE).functions[semantic_key(0, 1)] is None
+
+
+def test_a_letter_seen_alone_means_the_shared_program_with_its_token() -> None:
+    """Three letters each read as a chain: one pooled program per arity, used by all of them."""
+    domain = ValueDomain(("a", "b", "c"))
+    learner = Learner(3, 3, domain, LearnerConfig(), seed=0)
+    learner.set_lexical({0: 0, 1: 1, 2: 2})
+    trees = [SymbolTree(("a", "b"), (0, 1), (-1, 0), values=((0, 1), (1,))),
+             SymbolTree(("b", "c"), (1, 2), (-1, 0), values=((1, 2), (2,)))]
+    learner.explained = {i: (tree, tree.symbols, tree.values[tree.root]) for i, tree in enumerate(trees)}
+    learner.induce()
+    # ``c`` was never a head and ``a`` never a leaf, yet both have the shared meanings.
+    assert learner.semantics.apply(semantic_key(2, 1), ((0,),)) == (2, 0)
+    assert learner.semantics.apply(semantic_key(0, 0), ()) == (0,)
+    assert learner.pooled.functions[1] is not None and learner.pooled.functions[2] is None
+
+
+def test_no_program_writes_a_lexical_token_as_a_constant() -> None:
+    learner = Learner(3, 3, ValueDomain(("a", "b", "STOP")), LearnerConfig(), seed=0)
+    assert learner.search_primitives().tokens is None
+    learner.set_lexical({0: 0, 1: 1})
+    assert learner.search_primitives().tokens == (2,)
+    # Without the 40 letters as constants reverse is found at once.
+    examples = [((tuple(range(i, i + n)),), tuple(reversed(range(i, i + n)))) for i in range(0, 36, 4) for n in (2, 3)]
+    result = induce(examples, replace(SEQUENCES, tokens=()), 9, time_budget_s=30.0, every_argument=True)
+    assert result.n_consistent == len(examples) and not result.hit_budget
+
+
+def test_a_symbol_whose_targets_are_all_copied_letters_is_guessed_to_write_nothing() -> None:
+    learner = Learner(3, 3, ValueDomain(("a", "b")), LearnerConfig(guess_cost=8.0), seed=0)
+    symbols = learner.perceive([0, 1, 2])[0]
+    learner.set_lexical({symbols[0]: 0, symbols[1]: 1})
+    learner.prepare_guesses([(0, ("a", ",", "b"), [0, 2, 1], (0, 1)), (1, ("b", ",", "b"), [1, 2, 1], (1, 1))])
+    assert learner._guesses[symbols[2]] == ((), 8.0)
+    assert learner._guesses[symbols[1]][0] == (1,)  # a letter's guess is still a piece of its targets
