@@ -208,7 +208,8 @@ class Learner:
         """Make ``symbol -> own output token id`` lexical symbols: their meanings are induced pooled."""
         outside = sorted(symbol for symbol in lexical if not 0 <= symbol < self.n_symbols)
         if outside:
-            raise ValueError(f"lexical symbols {outside} are outside [0, {self.n_symbols})")
+            raise ValueError(f"lexical symbols {outside} are outside [0, {self.n_symbols}); give symbol ids of this "
+                             f"learner (perceive the lexical tokens to find theirs)")
         self.lexical = dict(lexical)
 
     # ------------------------------------------------------------------ deduction

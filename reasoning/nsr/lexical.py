@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 
@@ -56,7 +57,7 @@ def pool_lexical(support: Mapping[int, Counter], lexical: Mapping[int, int], str
 
 def pooled_primitives(primitives: PrimitiveSet) -> PrimitiveSet:
     """``primitives`` without ``self`` (a pooled program must stay a plain substitution of its token)."""
-    return PrimitiveSet(tuple(op for op in primitives.ops if op != SELF), primitives.tokens)
+    return replace(primitives, ops=tuple(op for op in primitives.ops if op != SELF))
 
 
 def with_own_token(function: Function, token: int) -> Function | None:

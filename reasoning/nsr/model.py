@@ -332,7 +332,8 @@ class NSRModel(Seq2SeqModel):
         self.learner = Learner(len(self.tokens), n_symbols, domain, config, seed)
         if lexical:
             symbols = self.learner.perceive([self._token_index[token] for token in lexical])[0]
-            self.learner.set_lexical({symbol: domain.output_tokens.index(token)
+            output_index = {token: index for index, token in enumerate(domain.output_tokens)}
+            self.learner.set_lexical({symbol: output_index[token]
                                       for symbol, token in zip(symbols, lexical, strict=True)})
         items = self._items(_distinct_inputs(train), domain)
         if not items:
@@ -408,9 +409,10 @@ class NSRModel(Seq2SeqModel):
                          best_valid_accuracy=max(best_valid, 0.0), stop_reason=stop_reason, history=history)
 
     def _lexical_tokens(self, domain: ValueDomain) -> list[str]:
-        """The input tokens that are output tokens too, lexical when ``lexical_tokens`` (else none).
+        """The input tokens that are output tokens too: the lexical ones (:mod:`reasoning.nsr.lexical`).
 
-        None either unless each token has a symbol of its own and abduction keeps perception as it is.
+        Empty when ``lexical_tokens`` is off, when tokens share symbols (``n_symbols`` below the
+        number of tokens) or when abduction may change perception (``symbol_changes``).
         """
         config = self._config
         if (not config.lexical_tokens or config.symbol_changes or domain.is_number
