@@ -99,6 +99,10 @@ class LearnerConfig:
             its symbol; a guess shared by a fraction f of them costs ``guess_cost * (2 - f)``.
         revise_cost: the extra cost of a semantic change on a key that has a program (revising a
             meaning), over one on a key without (a new meaning).
+        new_arity_cost: the extra cost of a new meaning with children for a symbol that has a meaning
+            with another number of children (a symbol's syntactic category is learned, not told,
+            but a second one must be worth it: ``reverse`` over a chain of letters, not one meaning
+            per length).
         conflict_penalty: added to the cost of semantic changes on a key each time it is retracted.
         max_program_size: program induction's size budget (nodes).
         induce_seconds: program induction's time budget per semantic key and search.
@@ -134,6 +138,7 @@ class LearnerConfig:
     parser_weight: float = 0.1
     guess_cost: float = 8.0
     revise_cost: float = 8.0
+    new_arity_cost: float = 0.0
     conflict_penalty: float = 16.0
     max_program_size: int = 8
     induce_seconds: float = 0.5
@@ -464,27 +469,56 @@ class Learner:
     def _with_guesses(self, guessed: dict[int, tuple[Value, float]]) -> Semantics:
         functions = list(self.semantics.functions)
         for key, (value, _) in guessed.items():
-            functions[key] = constant_function(value, f"guess{key}")
+            constant = constant_function(value, f"guess{key}")
+            # A guessed lexical span node has children: its constant takes (and ignores) their values.
+            functions[key] = replace(constant, arg_types=(constant.return_type,) * (key % KEY_STRIDE))
         return Semantics(tuple(functions), self.semantics.library)
 
     def _known(self, key: int) -> bool:
         return self.semantics.functions[key] is not None
+
+    def _spelled_spans(self, keyed: SymbolTree) -> dict[int, Value]:
+        """``node -> its subtree's tokens in input order`` for nodes of lexical spans (with unknown meanings).
+
+        A node is spelled when its symbol is lexical, its key has no meaning yet, and all its
+        children are spelled: before the shared lexical meanings are known, such a subtree is guessed
+        to write its own tokens as they stand (``Z7 T20`` below ``repeat`` writes ``Z7 T20``).
+        """
+        spelled: dict[int, Value] = {}
+        for node in post_order(keyed):
+            symbol = keyed.symbols[node] // KEY_STRIDE
+            children = keyed.children(node)
+            if symbol in self.lexical and not self._known(keyed.symbols[node]) and all(c in spelled for c in children):
+                pieces = [(child, spelled[child]) for child in children]
+                pieces.append((node, (self.lexical[symbol],)))
+                spelled[node] = tuple(token for _, piece in sorted(pieces) for token in piece)
+        return spelled
 
     def _guessed_leaves(self, keyed: SymbolTree) -> dict[int, tuple[Value, float]] | None:
         """``key -> (guessed constant, cost)`` for the unknown leaves abduction cannot reach; None when hopeless.
 
         Abduction can set one unknown node's value when the path from the root to it is known; a
         tree with two unknown inner nodes is not revisable, and unknown leaves need guesses unless
-        one of them is the only unknown node. Guesses are only made for leaves below an unknown node.
+        one of them is the only unknown node. Guesses are only made for leaves below an unknown node,
+        and for lexical spans (:meth:`_spelled_spans`, ``guess_cost`` each, wherever they are).
         """
-        unknown = [node for node in range(len(keyed)) if not self._known(keyed.symbols[node])]
+        spelled = self._spelled_spans(keyed)
+        unknown = [node for node in range(len(keyed)) if not self._known(keyed.symbols[node]) and node not in spelled]
         inner = [node for node in unknown if keyed.children(node)]
         if len(inner) > 1:
             return None
         leaves = [node for node in unknown if not keyed.children(node)]
-        if not inner and len(leaves) <= 1:
+        if not spelled and not inner and len(leaves) <= 1:
             return {}
         guesses: dict[int, tuple[Value, float]] = {}
+        for node, value in spelled.items():
+            key = keyed.symbols[node]
+            cost = 0.0 if keyed.heads[node] in spelled else self.config.guess_cost  # one guess per span
+            if key in guesses and guesses[key][0] != value:
+                return None  # one letter twice in different spans: no single guessed meaning
+            guesses[key] = (value, cost + guesses.get(key, (value, 0.0))[1])
+        if not inner and len(leaves) <= 1:
+            return guesses
         for node in leaves:
             parent = keyed.heads[node]
             if parent >= 0 and self._known(keyed.symbols[parent]):
@@ -560,7 +594,8 @@ class Learner:
             return None
         parse_log_probs = self._tree_log_probs(symbols, [heads for heads, _, _ in revisable])
         known = np.array([function is not None for function in self.semantics.functions])
-        penalties = self.penalties + self.config.revise_cost * known
+        penalties = (self.penalties + self.config.revise_cost * known
+                     + self.config.new_arity_cost * self._new_arities(known))
         best: tuple[float, SymbolTree] | None = None
         semantics_of: dict[tuple, Semantics] = {}
         for (_, keyed, guesses), parse_log_prob in zip(revisable, parse_log_probs, strict=True):
@@ -578,6 +613,14 @@ class Learner:
                 unkeyed = tuple(key // KEY_STRIDE for key in result.tree.symbols)
                 best = (score, result.tree.with_symbols(unkeyed, values=result.tree.values))
         return None if best is None else best[1]
+
+    def _new_arities(self, known: np.ndarray) -> np.ndarray:
+        """(n_keys,) whether a key with children has no meaning while its symbol has one with other children."""
+        by_symbol = known.reshape(self.n_symbols, KEY_STRIDE)
+        has_children_meaning = by_symbol[:, 1:].any(axis=1, keepdims=True)
+        new = ~by_symbol & has_children_meaning
+        new[:, 0] = False
+        return new.reshape(-1)
 
     # ------------------------------------------------------------------ learning
 

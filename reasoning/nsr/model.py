@@ -66,6 +66,7 @@ LEXICAL_DEFAULTS: dict[str, Any] = {
     "arity_trees_up_to": 9,
     "keep_majority": 0.6,
     "simplify_up_to": 0,
+    "new_arity_cost": 16.0,  # more than revising: reverse/1 over longer chains, not reverse/2 and reverse/3
 }
 
 # Children values a meaning is tried on to tell meanings apart by behaviour (image classes).

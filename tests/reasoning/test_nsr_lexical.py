@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
+import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -82,3 +83,40 @@ def test_a_symbol_whose_targets_are_all_copied_letters_is_guessed_to_write_nothi
     learner.prepare_guesses([(0, ("a", ",", "b"), [0, 2, 1], (0, 1)), (1, ("b", ",", "b"), [1, 2, 1], (1, 1))])
     assert learner._guesses[symbols[2]] == ((), 8.0)
     assert learner._guesses[symbols[1]][0] == (1,)  # a letter's guess is still a piece of its targets
+
+
+def _reverse_learner() -> tuple[Learner, tuple[int, ...]]:
+    """A learner of tokens ``rev a b`` whose letters are lexical, and the symbols of the three tokens."""
+    learner = Learner(3, 3, ValueDomain(("a", "b")), LearnerConfig(guess_cost=8.0), seed=0)
+    symbols = learner.perceive([0, 1, 2])[0]
+    learner.set_lexical({symbols[1]: 0, symbols[2]: 1})
+    return learner, symbols
+
+
+def test_an_unknown_lexical_span_is_guessed_to_write_its_tokens_at_one_guess() -> None:
+    learner, (rev, a, b) = _reverse_learner()
+    chain = learner.keyed(SymbolTree(("rev", "a", "b"), (rev, a, b), (-1, 0, 1)))
+    flat = learner.keyed(SymbolTree(("rev", "a", "b"), (rev, a, b), (-1, 0, 0)))
+    assert chain is not None and flat is not None
+    assert learner._guessed_leaves(chain) == {semantic_key(a, 1): ((0, 1), 8.0), semantic_key(b, 0): ((1,), 0.0)}
+    assert learner._guessed_leaves(flat) == {semantic_key(a, 0): ((0,), 8.0), semantic_key(b, 0): ((1,), 8.0)}
+    # b heading a: the span's tokens stay in input order.
+    left = learner.keyed(SymbolTree(("rev", "a", "b"), (rev, a, b), (-1, 2, 0)))
+    assert left is not None and learner._guessed_leaves(left)[semantic_key(b, 1)] == ((0, 1), 8.0)
+
+
+def test_a_function_over_unknown_letters_is_abduced_over_their_chain() -> None:
+    """With no meaning known, ``rev a b -> b a`` is explained as rev(a(b)): one span guess, not two."""
+    learner, _ = _reverse_learner()
+    learner.prepare_guesses([(0, ("rev", "a", "b"), [0, 1, 2], (1, 0))])
+    tree = learner.explain(("rev", "a", "b"), [0, 1, 2], (1, 0))
+    assert tree is not None and tree.values is not None
+    assert tree.heads in {(-1, 0, 1), (-1, 2, 0)} and tree.values[0] == (1, 0)
+
+
+def test_a_second_number_of_children_is_marked_as_a_new_arity() -> None:
+    learner = Learner(2, 2, ValueDomain(("a",)), LearnerConfig(), seed=0)
+    known = np.zeros(2 * KEY_STRIDE, dtype=bool)
+    known[[semantic_key(0, 0), semantic_key(0, 1), semantic_key(1, 0)]] = True
+    new = learner._new_arities(known)
+    assert new.tolist() == [False, False, True, True] + [False] * KEY_STRIDE
