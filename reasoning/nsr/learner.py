@@ -126,6 +126,8 @@ class LearnerConfig:
             predicting; training uses :class:`~reasoning.nsr.program_eval.EvalLimits` defaults.
         symbol_changes: whether abduction may change what perception saw (off: each token keeps the
             symbol perception gives it, which for token input is its own).
+        spell_in_order: with lexical symbols, only trees whose all-lexical subtrees write their tokens
+            in input order explain an example (:meth:`Learner.misspells`).
     """
 
     parse_samples: int = 6
@@ -153,6 +155,7 @@ class LearnerConfig:
     predict_max_steps: int = 200_000
     predict_max_depth: int = 1_000
     symbol_changes: bool = False
+    spell_in_order: bool = True
 
 
 def semantic_key(symbol: int, n_children: int) -> int:
@@ -313,7 +316,7 @@ class Learner:
     def _reading(self, tokens: tuple[str, ...], symbols: tuple[int, ...], greedy: tuple[int, ...]
                  ) -> SymbolTree | None:
         keyed = self.keyed(SymbolTree(tokens, symbols, greedy))
-        if keyed is not None and (values := self.deduce(keyed))[keyed.root] is not None:
+        if keyed is not None and self._is_reading(keyed, values := self.deduce(keyed)):
             return SymbolTree(tokens, symbols, greedy, values)
         if len(symbols) <= self.config.enumerate_up_to:
             candidates = list(projective_trees(len(symbols), MAX_ARITY))
@@ -341,9 +344,12 @@ class Learner:
         defined = []
         for heads in candidates:
             keyed = self.keyed(SymbolTree(tokens, symbols, heads))
-            if keyed is not None and (values := self.deduce(keyed))[keyed.root] is not None:
+            if keyed is not None and self._is_reading(keyed, values := self.deduce(keyed)):
                 defined.append(SymbolTree(tokens, symbols, heads, values))
         return defined
+
+    def _is_reading(self, keyed: SymbolTree, values: Sequence[Value | None]) -> bool:
+        return values[keyed.root] is not None and not self.misspells(keyed, values)
 
     def find_analogies(self) -> dict[int, Function]:
         """Meanings for keys without a program, borrowed from a symbol used the same way; sets ``analogies``.
@@ -477,6 +483,22 @@ class Learner:
     def _known(self, key: int) -> bool:
         return self.semantics.functions[key] is not None
 
+    def _lexical_spans(self, keyed: SymbolTree, unknown_only: bool) -> dict[int, Value]:
+        """``node -> its subtree's tokens in input order`` for the nodes whose subtrees are all lexical.
+
+        With ``unknown_only`` only nodes whose keys have no meaning yet count as lexical here.
+        """
+        spans: dict[int, Value] = {}
+        for node in post_order(keyed):
+            symbol = keyed.symbols[node] // KEY_STRIDE
+            children = keyed.children(node)
+            if (symbol in self.lexical and not (unknown_only and self._known(keyed.symbols[node]))
+                    and all(child in spans for child in children)):
+                pieces = [(child, spans[child]) for child in children]
+                pieces.append((node, (self.lexical[symbol],)))
+                spans[node] = tuple(token for _, piece in sorted(pieces) for token in piece)
+        return spans
+
     def _spelled_spans(self, keyed: SymbolTree) -> dict[int, Value]:
         """``node -> its subtree's tokens in input order`` for nodes of lexical spans (with unknown meanings).
 
@@ -484,15 +506,18 @@ class Learner:
         children are spelled: before the shared lexical meanings are known, such a subtree is guessed
         to write its own tokens as they stand (``Z7 T20`` below ``repeat`` writes ``Z7 T20``).
         """
-        spelled: dict[int, Value] = {}
-        for node in post_order(keyed):
-            symbol = keyed.symbols[node] // KEY_STRIDE
-            children = keyed.children(node)
-            if symbol in self.lexical and not self._known(keyed.symbols[node]) and all(c in spelled for c in children):
-                pieces = [(child, spelled[child]) for child in children]
-                pieces.append((node, (self.lexical[symbol],)))
-                spelled[node] = tuple(token for _, piece in sorted(pieces) for token in piece)
-        return spelled
+        return self._lexical_spans(keyed, unknown_only=True)
+
+    def misspells(self, keyed: SymbolTree, values: Sequence[Value | None]) -> bool:
+        """Whether a subtree made only of lexical symbols has a value other than its tokens in input order.
+
+        With ``spell_in_order``, such trees explain nothing: a run of letters reads as itself, so
+        ``shift`` cannot pass for ``reverse`` on ``reverse A B C`` by reading the letters as ``A C B``.
+        """
+        if not self.config.spell_in_order or not self.lexical:
+            return False
+        spans = self._lexical_spans(keyed, unknown_only=False)
+        return any(values[node] is not None and values[node] != span for node, span in spans.items())
 
     def _guessed_leaves(self, keyed: SymbolTree) -> dict[int, tuple[Value, float]] | None:
         """``key -> (guessed constant, cost)`` for the unknown leaves abduction cannot reach; None when hopeless.
@@ -574,7 +599,8 @@ class Learner:
         matches = []
         for heads in candidates:
             keyed = self.keyed(SymbolTree(tokens, symbols, heads))
-            if keyed is not None and (values := self.deduce(keyed))[keyed.root] == target:
+            if (keyed is not None and (values := self.deduce(keyed))[keyed.root] == target
+                    and not self.misspells(keyed, values)):
                 matches.append((heads, values))
         if not matches:
             return None
@@ -605,7 +631,7 @@ class Learner:
             result = abduce(keyed, semantics_of[memo], target, symbol_log_probs=self._keyed_log_probs(keyed, log_probs),
                             max_changes=self.config.max_changes, max_expansions=self.config.max_expansions,
                             semantic_penalties=penalties)
-            if not result.found:
+            if not result.found or self.misspells(result.tree, result.tree.values):
                 continue
             guess_cost = sum(cost for _, cost in guesses.values())
             score = result.cost + guess_cost - self.config.parser_weight * parse_log_prob

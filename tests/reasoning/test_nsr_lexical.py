@@ -120,3 +120,32 @@ def test_a_second_number_of_children_is_marked_as_a_new_arity() -> None:
     known[[semantic_key(0, 0), semantic_key(0, 1), semantic_key(1, 0)]] = True
     new = learner._new_arities(known)
     assert new.tolist() == [False, False, True, True] + [False] * KEY_STRIDE
+
+
+def _shift_as_reverse_learner(spell_in_order: bool) -> tuple[Learner, tuple[int, ...]]:
+    """Tokens ``rev a b c`` with letters lexical (``<token>/1(x, w) = concat(w, x)``) and ``rev/1`` a shift."""
+    learner = Learner(4, 4, ValueDomain(("a", "b", "c")), LearnerConfig(spell_in_order=spell_in_order), seed=0)
+    symbols = learner.perceive([0, 1, 2, 3])[0]
+    learner.set_lexical({symbols[1]: 0, symbols[2]: 1, symbols[3]: 2})
+    pooled = Semantics.from_functions({0: define("lex0", "x", [SEQ]), 1: CONCAT_OWN}, n_symbols=KEY_STRIDE)
+    shift = define("shift", "concat(tail(x), head(x))", [SEQ])
+    own = Semantics.from_functions({semantic_key(symbols[0], 1): shift}, n_symbols=4 * KEY_STRIDE)
+    learner.set_semantics(with_lexical_meanings(own, pooled, learner.lexical, KEY_STRIDE))
+    return learner, symbols
+
+
+def test_letters_read_out_of_input_order_are_a_misspelling() -> None:
+    learner, (rev, a, b, _) = _shift_as_reverse_learner(spell_in_order=True)
+    in_order = learner.keyed(SymbolTree(("rev", "a", "b"), (rev, a, b), (-1, 0, 1)))
+    b_heads_a = learner.keyed(SymbolTree(("rev", "a", "b"), (rev, a, b), (-1, 2, 0)))
+    assert in_order is not None and b_heads_a is not None
+    assert not learner.misspells(in_order, learner.deduce(in_order))
+    assert learner.deduce(b_heads_a)[2] == (1, 0) and learner.misspells(b_heads_a, learner.deduce(b_heads_a))
+
+
+def test_a_wrong_meaning_is_not_confirmed_by_reading_the_letters_out_of_order() -> None:
+    """``shift`` gives ``c b a`` for ``rev a b c`` over ``rev(a(c(b)))``: spelled in order, it explains nothing."""
+    for spell_in_order, explained in ((False, True), (True, False)):
+        learner, symbols = _shift_as_reverse_learner(spell_in_order)
+        tree = learner._deduced(("rev", "a", "b", "c"), symbols, [(-1, 0, 3, 1)], (2, 1, 0))
+        assert (tree is not None) == explained
