@@ -219,6 +219,7 @@ class Learner:
             raise ValueError(f"lexical symbols {outside} are outside [0, {self.n_symbols}); give symbol ids of this "
                              f"learner (perceive the lexical tokens to find theirs)")
         self.lexical = dict(lexical)
+        self._update_parse_classes()
 
     # ------------------------------------------------------------------ deduction
 
@@ -283,6 +284,11 @@ class Learner:
             alike = [other for other in in_context if arities.get(other) == category]
             if alike:
                 classes[symbol] = max(alike, key=lambda other: (in_context[other], -other))
+        # Lexical symbols share their meanings, so they are one syntactic category: the parser reads
+        # every letter as the first one (520 letters, each seen in few places, would each be learned apart).
+        if self.lexical:
+            first = min(self.lexical)
+            classes.update({symbol: first for symbol in self.lexical})
         self.parse_classes = classes
 
     def parse_symbols(self, symbols: Sequence[int]) -> tuple[int, ...]:

@@ -4,8 +4,9 @@ In the Neural-Symbolic Recursive Machine the tree of a Grounded Symbol System co
 dependency parser that reads the symbols perception assigned to the input segments.
 :class:`TransitionParser` is a Chen & Manning (2014)-style scorer for the arc-standard system of
 :mod:`reasoning.nsr.transitions`: a configuration is described by the symbols at fixed positions
-(the top 3 stack items, the front 3 buffer items, the leftmost and rightmost dependent of the top 2
-stack items), each embedded, concatenated and fed to an MLP that scores the 3 actions.
+(the top 3 stack items, the front 3 buffer items, the leftmost, rightmost and second-rightmost
+dependent of the top 2 stack items: the last tells a head with one dependent from one with several),
+each embedded, concatenated and fed to an MLP that scores the 3 actions.
 
 Illegal actions are masked before the softmax both in training and in decoding, so the action
 probabilities of every configuration sum to one over the legal actions and the parser defines a
@@ -33,8 +34,9 @@ from reasoning.nsr.transitions import (
 
 STACK_FEATURES = 3  # symbols of the top items of the stack
 BUFFER_FEATURES = 3  # symbols of the front items of the buffer
-CHILD_FEATURES_OF = 2  # the top items of the stack whose leftmost and rightmost dependents are features
-N_FEATURES = STACK_FEATURES + BUFFER_FEATURES + 2 * CHILD_FEATURES_OF
+CHILD_FEATURES_OF = 2  # the top items of the stack whose dependents are features
+DEPENDENT_FEATURES = 3  # leftmost, rightmost and second-rightmost dependent
+N_FEATURES = STACK_FEATURES + BUFFER_FEATURES + DEPENDENT_FEATURES * CHILD_FEATURES_OF
 
 Step = tuple[Configuration, tuple[int, ...]]  # a configuration and the symbols of its tokens
 
@@ -74,14 +76,16 @@ class TransitionParser(nn.Module):
         for k in range(1, CHILD_FEATURES_OF + 1):
             item = stack[-k] if k <= len(stack) else None
             dependents = [] if item is None else [token for token, head in enumerate(config.heads) if head == item]
-            positions += [dependents[0], dependents[-1]] if dependents else [None, None]
+            positions += [dependents[0] if dependents else None, dependents[-1] if dependents else None,
+                          dependents[-2] if len(dependents) > 1 else None]
         return [self.padding if token is None else symbols[token] for token in positions]
 
     def features(self, config: Configuration, symbols: Sequence[int]) -> torch.Tensor:
         """The feature ids of one configuration, LongTensor (N_FEATURES,).
 
-        Order: stack top 3 (top first), buffer front 3, then leftmost and rightmost dependent of the
-        stack top and of the second item; ``n_symbols`` marks an empty position.
+        Order: stack top 3 (top first), buffer front 3, then the leftmost, rightmost and
+        second-rightmost dependent of the stack top and of the second item; ``n_symbols`` marks an
+        empty position.
 
         Args:
             config: a configuration over the n tokens of ``symbols``.

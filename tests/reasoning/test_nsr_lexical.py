@@ -149,3 +149,9 @@ def test_a_wrong_meaning_is_not_confirmed_by_reading_the_letters_out_of_order() 
         learner, symbols = _shift_as_reverse_learner(spell_in_order)
         tree = learner._deduced(("rev", "a", "b", "c"), symbols, [(-1, 0, 3, 1)], (2, 1, 0))
         assert (tree is not None) == explained
+
+
+def test_the_parser_reads_every_letter_as_one_category() -> None:
+    learner, (rev, a, b, c) = _shift_as_reverse_learner(spell_in_order=True)
+    first = min(a, b, c)
+    assert learner.parse_symbols((rev, a, b, c)) == (rev, first, first, first)

@@ -100,13 +100,13 @@ def test_features() -> None:
     parser = new_parser(seed=0)
     symbols, _ = expression_tree("1 + 2 * 3")  # symbols (0, 3, 1, 5, 2)
     pad = parser.padding
-    assert parser.features(initial(5), symbols).tolist() == [pad, pad, pad, 0, 3, 1] + [pad] * 4
+    assert parser.features(initial(5), symbols).tolist() == [pad, pad, pad, 0, 3, 1] + [pad] * 6
     config = initial(5)
     for action in (SHIFT, SHIFT, LEFT_ARC, SHIFT, SHIFT, LEFT_ARC):  # stack [+, *], * has the dependent 2
         config = apply(config, action)
     features = parser.features(config, symbols)
     assert features.dtype == torch.long and features.shape == (N_FEATURES,)
-    assert features.tolist() == [5, 3, pad, 2, pad, pad, 1, 1, 0, 0]
+    assert features.tolist() == [5, 3, pad, 2, pad, pad, 1, 1, pad, 0, 0, pad]
 
 
 def test_log_probs_are_normalised_over_legal_derivations() -> None:
