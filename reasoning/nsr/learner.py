@@ -18,7 +18,7 @@ the search honest while meanings are being found:
   changes on it cost more (``conflict_penalty`` each time), so the examples look for other trees;
 * a leaf whose meaning is unknown below a node whose meaning is unknown (``opposite`` and ``left``
   in the first ``walk opposite left``) gets a guessed constant: the piece of the targets shared by
-  the most training inputs holding its symbol, at the cost of a semantic change;
+  every training input holding its symbol (none when no piece is), at the cost of a semantic change;
 * after the short inputs are explained, each meaning is tried away (:meth:`Learner.simplify`): when
   every input that used it is explained again by the other meanings plus new ones, and the programs
   are then smaller in all (fewer nodes, and fewer constants *borrowed* from other symbols'
@@ -34,7 +34,8 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -95,8 +96,8 @@ class LearnerConfig:
         max_changes: the most symbol/meaning changes abduction may make in one tree.
         max_expansions: abduction's search budget per candidate parse.
         parser_weight: how much the parser's log-probability of a tree counts against abduction cost.
-        guess_cost: the cost of one guessed leaf constant found in the targets of every input holding
-            its symbol; a guess shared by a fraction f of them costs ``guess_cost * (2 - f)``.
+        guess_cost: the cost of one guessed leaf constant (a piece found in the targets of every
+            input holding its symbol).
         revise_cost: the extra cost of a semantic change on a key that has a program (revising a
             meaning), over one on a key without (a new meaning).
         new_arity_cost: the extra cost of a new meaning with children for a symbol that has a meaning
@@ -126,6 +127,9 @@ class LearnerConfig:
             predicting; training uses :class:`~reasoning.nsr.program_eval.EvalLimits` defaults.
         symbol_changes: whether abduction may change what perception saw (off: each token keeps the
             symbol perception gives it, which for token input is its own).
+        beam_width: when neither the greedy parse nor the parser's samples of an input longer than
+            ``enumerate_up_to`` have a value, a beam search of this width for a parse in which every
+            subtree has one (:meth:`TransitionParser.beam_parse`); 0: none.
         spell_in_order: with lexical symbols, only trees whose all-lexical subtrees write their tokens
             in input order explain an example (:meth:`Learner.misspells`).
     """
@@ -156,6 +160,7 @@ class LearnerConfig:
     predict_max_depth: int = 1_000
     symbol_changes: bool = False
     spell_in_order: bool = True
+    beam_width: int = 8
 
 
 def semantic_key(symbol: int, n_children: int) -> int:
@@ -192,6 +197,7 @@ class Learner:
         self.retractions = 0
         self.parse_classes: dict[int, int] = {}  # symbol -> the symbol the parser reads it as
         self.analogies: dict[int, Function] = {}  # key without a program -> a meaning borrowed by analogy
+        self.analogy_lenders: dict[int, int] = {}  # borrowing symbol -> the symbol it borrowed from
         self._induced_from: dict[int, set] = {}  # semantic key -> the examples of its last induction
         self._inductions = 0  # calls of induce()
         self._backoff: dict[int, tuple[int, int]] = {}  # key -> (induction it may be searched again at, failures)
@@ -311,9 +317,11 @@ class Learner:
         """The tree the model reads an input as, with every node's value; None when no tree has a value.
 
         The greedy parse when its root value is defined; otherwise the likeliest tree whose value is
-        (among every projective tree for short inputs, else among parser samples): a tree whose
-        programs cannot be applied to its children is no reading of the input. Programs run with
-        the prediction bounds, as in :meth:`predict`.
+        (among every projective tree for short inputs, else among parser samples; then the same with
+        the meanings borrowed by analogy; then, for long inputs, a beam search keeping only parses
+        whose subtrees have values): a tree whose programs cannot be applied to its children is no
+        reading of the input. Programs run with the prediction bounds, as in
+        :meth:`predict`.
         """
         symbols = self.perceive(token_ids)[0]
         greedy = self.parse_batch([symbols])[0]
@@ -330,20 +338,46 @@ class Learner:
             generator = torch.Generator().manual_seed(len(symbols))  # the same answer every time
             candidates = sorted(set(self.parse_batch([symbols] * _FALLBACK_SAMPLES, generator=generator)))
         defined = self._defined_trees(tokens, symbols, candidates)
-        if not defined and self.analogies:  # the last resort: meanings borrowed by analogy
-            learned, memo = self.semantics, self._values
-            functions = list(learned.functions)
-            for key, function in self.analogies.items():
-                functions[key] = function
-            self.semantics, self._values = Semantics(tuple(functions), learned.library), {}
-            try:
-                defined = self._defined_trees(tokens, symbols, candidates)
-            finally:
-                self.semantics, self._values = learned, memo
+        if not defined and self.analogies:  # meanings borrowed by analogy, before a wider search
+            with self._borrowed_meanings():
+                borrowed = self._reading(tokens, symbols, self.parse_batch([symbols])[0])
+            if borrowed is not None:
+                return borrowed
+        if not defined and len(symbols) > self.config.enumerate_up_to and self.config.beam_width:
+            defined = self._defined_trees(tokens, symbols, self._beam_trees(symbols))
         if not defined:
             return None
         scores = self._tree_log_probs(symbols, [tree.heads for tree in defined])
         return defined[int(np.argmax(scores))]
+
+    def _beam_trees(self, symbols: tuple[int, ...]) -> list[tuple[int, ...]]:
+        """Heads (n,) of the likeliest parses of ``symbols`` (n,) in which every subtree has a value (beam search)."""
+        def complete(values: tuple[Value | None, ...], heads: tuple[int, ...], node: int
+                     ) -> tuple[Value | None, ...] | None:
+            children = [child for child, head in enumerate(heads) if head == node]
+            if len(children) > MAX_ARITY:
+                return None
+            value = self._value(semantic_key(symbols[node], len(children)), tuple(values[c] for c in children))
+            return None if value is None else (*values[:node], value, *values[node + 1:])
+
+        start: tuple[Value | None, ...] = (None,) * len(symbols)
+        found = self.parser.beam_parse(self.parse_symbols(symbols), self.config.beam_width, start, complete)
+        return [heads for heads, _ in found]
+
+    @contextmanager
+    def _borrowed_meanings(self) -> Iterator[None]:
+        """The analogies in force as meanings, each borrower parsed as its lender (used as it is, it reads alike)."""
+        learned, memo, classes, analogies = self.semantics, self._values, self.parse_classes, self.analogies
+        functions = list(learned.functions)
+        for key, function in analogies.items():
+            functions[key] = function
+        self.semantics, self._values, self.analogies = Semantics(tuple(functions), learned.library), {}, {}
+        self.parse_classes = classes | {borrower: classes.get(lender, lender)
+                                        for borrower, lender in self.analogy_lenders.items()}
+        try:
+            yield
+        finally:
+            self.semantics, self._values, self.parse_classes, self.analogies = learned, memo, classes, analogies
 
     def _defined_trees(self, tokens: tuple[str, ...], symbols: tuple[int, ...],
                        candidates: Sequence[tuple[int, ...]]) -> list[SymbolTree]:
@@ -366,7 +400,8 @@ class Learner:
         occurs in the kept trees only where the lender also occurs (the same parent meanings and child
         positions): ``right`` in ``walk opposite right`` and ``walk around right`` is used like
         ``left``, so ``right/1(x) = concat(const_I_TURN_RIGHT, x)``. Used only when no tree of an
-        input has a value with the learned meanings.
+        input has a value with the learned meanings, and then the parser reads the borrower as the
+        lender (``analogy_lenders``): ``walk right`` is parsed like ``walk left``.
         """
         own: dict[int, int] = {}  # symbol -> the token its meaning alone writes
         for key, function in enumerate(self.semantics.functions):
@@ -381,6 +416,7 @@ class Learner:
                     places.setdefault(tree.symbols[node], set()).add(
                         (keyed.symbols[head], keyed.children(head).index(node)))
         analogies: dict[int, Function] = {}
+        lenders: dict[int, int] = {}
         for key, function in enumerate(self.semantics.functions):
             lender, arity = divmod(key, KEY_STRIDE)
             if function is None or not arity or lender not in own:
@@ -396,7 +432,8 @@ class Learner:
                 program = np.array([encode_node(CONST, token) if (code & OP_MASK) == CONST else code
                                     for code in function.program], dtype=np.int64)
                 analogies[target] = Function(f"analogy{target}", program, function.arg_types, function.return_type)
-        self.analogies = analogies
+                lenders.setdefault(borrower, lender)
+        self.analogies, self.analogy_lenders = analogies, lenders
         return analogies
 
     def predict(self, sources: Sequence[tuple[str, ...]], token_ids: Sequence[Sequence[int]]) -> list[Value | None]:
@@ -449,10 +486,12 @@ class Learner:
         """Set each symbol's guessed leaf constant from the targets of ``items`` (0 for numbers).
 
         The guess of a symbol is the non-empty piece (at most ``_MAX_GUESS_TOKENS`` tokens) found in
-        the targets of the most inputs that hold the symbol; ties go to the shorter, then smaller piece.
-        It costs more the fewer of those inputs share it (``LearnerConfig.guess_cost``). Pieces written
-        only with the tokens of an input's lexical symbols are not another symbol's: a symbol left
-        with no piece (PCFG SET's ``,``) is guessed to write nothing, at ``guess_cost``.
+        the targets of every input that holds the symbol (the shorter, then smaller piece first); a
+        symbol without such a piece (SCAN's ``opposite``: ``I_TURN_LEFT`` only where ``left`` is
+        there too) gets no guess, so a made-up value cannot stand in for a meaning with children.
+        Pieces written only with the tokens of an input's lexical symbols are not another symbol's:
+        a symbol left with no piece at all (PCFG SET's ``,``) is guessed to write nothing. Each guess
+        costs ``LearnerConfig.guess_cost``.
         """
         self._guesses = {}
         if self.domain.is_number:  # a number has no pieces: the guess is 0, the number of nothing
@@ -475,8 +514,9 @@ class Learner:
             if not counts:  # every piece of its targets is written by lexical tokens: it adds nothing
                 self._guesses[symbol] = ((), self.config.guess_cost)
                 continue
-            guess = min(counts, key=lambda piece: (-counts[piece], len(piece), piece))
-            self._guesses[symbol] = (guess, self.config.guess_cost * (2.0 - counts[guess] / holders[symbol]))
+            shared = [piece for piece, count in counts.items() if count == holders[symbol]]
+            if shared:
+                self._guesses[symbol] = (min(shared, key=lambda piece: (len(piece), piece)), self.config.guess_cost)
 
     def _with_guesses(self, guessed: dict[int, tuple[Value, float]]) -> Semantics:
         functions = list(self.semantics.functions)

@@ -503,7 +503,8 @@ class NSRModel(Seq2SeqModel):
                  "functions": [None if f is None else _function_json(f) for f in semantics.functions],
                  "library": [_function_json(f) for f in semantics.library],
                  "parse_classes": [[symbol, read_as] for symbol, read_as in self.learner.parse_classes.items()],
-                 "analogies": [[key, _function_json(f)] for key, f in self.learner.analogies.items()]}
+                 "analogies": [[key, _function_json(f)] for key, f in self.learner.analogies.items()],
+                 "analogy_lenders": [[borrower, lender] for borrower, lender in self.learner.analogy_lenders.items()]}
         (folder / STATE_FILE).write_text(json.dumps(state) + "\n", encoding="utf-8")
         torch.save({"perception": self.learner.perception.state_dict(), "parser": self.learner.parser.state_dict()},
                    folder / WEIGHTS_FILE)
@@ -526,6 +527,7 @@ class NSRModel(Seq2SeqModel):
             tuple(_function_of(f) for f in state["library"])))
         model.learner.parse_classes = {symbol: read_as for symbol, read_as in state.get("parse_classes", [])}
         model.learner.analogies = {key: _function_of(f) for key, f in state.get("analogies", [])}
+        model.learner.analogy_lenders = {borrower: lender for borrower, lender in state.get("analogy_lenders", [])}
         if (folder / IMAGE_READER_FILE).exists():
             model.reader = ImageReader.load(folder)
         return model

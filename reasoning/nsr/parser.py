@@ -15,14 +15,19 @@ distribution over action sequences, i.e. over projective trees.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import heapq
+import math
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import torch
 from torch import nn
 
 from reasoning.nsr.symbol_tree import check_heads, non_projective_node
 from reasoning.nsr.transitions import (
+    LEFT_ARC,
     N_ACTIONS,
+    SHIFT,
     Configuration,
     apply,
     initial,
@@ -39,6 +44,7 @@ DEPENDENT_FEATURES = 3  # leftmost, rightmost and second-rightmost dependent
 N_FEATURES = STACK_FEATURES + BUFFER_FEATURES + DEPENDENT_FEATURES * CHILD_FEATURES_OF
 
 Step = tuple[Configuration, tuple[int, ...]]  # a configuration and the symbols of its tokens
+State = TypeVar("State")
 
 
 class TransitionParser(nn.Module):
@@ -224,6 +230,55 @@ class TransitionParser(nn.Module):
                 configs[number] = apply(configs[number], action)
             running = [number for number in running if not is_final(configs[number])]
         return [config.heads for config in configs]
+
+    @torch.no_grad()
+    def beam_parse(self, symbols: Sequence[int], width: int, start: State,
+                   complete: Callable[[State, tuple[int, ...], int], State | None]
+                   ) -> list[tuple[tuple[int, ...], State]]:
+        """The likeliest parses by beam search among those whose every node passes ``complete``.
+
+        A node has all its dependents once an arc makes it a dependent (arc-standard attaches a
+        node's dependents before the node itself), and the root at the end: then
+        ``complete(state, heads, node)`` gives the hypothesis' next state, or None to drop it (a
+        caller computes each node's value there and drops trees whose subtrees have none).
+
+        Args:
+            symbols: the symbol of every token, shape (n,).
+            width: hypotheses kept after each of the 2n - 1 steps (>= 1).
+            start: the state of the initial configuration.
+            complete: the check and state update described above.
+
+        Returns:
+            up to ``width`` pairs (heads (n,), final state) of distinct trees, the likeliest derivation
+            first; none when every hypothesis was dropped.
+        """
+        if width < 1:
+            raise ValueError(f"the beam width must be >= 1, got {width}")
+        read = self._check_symbols(symbols)
+        beam: list[tuple[float, Configuration, State]] = [(0.0, initial(len(read)), start)]
+        for _ in range(2 * len(read) - 1):
+            rows = self._masked_logits([(config, read) for _, config, _ in beam]).log_softmax(dim=-1).tolist()
+            expanded = []
+            for (score, config, state), row in zip(beam, rows, strict=True):
+                for action, log_prob in enumerate(row):
+                    if log_prob == -math.inf:
+                        continue
+                    after = apply(config, action)
+                    done = None if action == SHIFT else config.stack[-2] if action == LEFT_ARC else config.stack[-1]
+                    next_state: State | None = state
+                    if done is not None:
+                        next_state = complete(state, after.heads, done)
+                    if next_state is not None and is_final(after):
+                        next_state = complete(next_state, after.heads, after.stack[0])
+                    if next_state is not None:
+                        expanded.append((score + log_prob, after, next_state))
+            beam = heapq.nlargest(width, expanded, key=lambda hypothesis: hypothesis[0])
+            if not beam:
+                return []
+        distinct: dict[tuple[int, ...], State] = {}  # a tree may be reached by several derivations
+        for _, config, state in beam:
+            distinct.setdefault(config.heads, state)
+        return list(distinct.items())
 
     def parse(self, symbols: Sequence[int]) -> tuple[int, ...]:
         """The greedy parse of one input: heads (n,), -1 for the root, for ``symbols`` (n,)."""

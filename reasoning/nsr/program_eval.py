@@ -75,7 +75,8 @@ class EvalLimits:
         max_steps: node visits per evaluation (bounds exponential recursion).
         max_depth: nesting of ``self``/``call_k`` calls (bounds the native stack).
         max_len: the longest sequence value, at most ``2**16 - 1``.
-        arena_size: int64 slots for sequence tokens: the token table, the inputs and every ``concat``.
+        arena_size: int64 scratch slots for the sequence tokens every ``concat`` writes; the token
+            table and the stored inputs get their own room on top (see :class:`Machine`).
     """
 
     max_steps: int = 200_000
@@ -255,12 +256,16 @@ class Machine:
         codes, ends: int64 (library nodes + program capacity,) node codes and subtree ends.
         lib_starts: int64 (n_library,) root of each library function in ``codes``.
         program_start: where the program's root goes in ``codes``.
-        arena: int64 (arena_size,): the token table ``arena[t] = t``, stored values, then scratch.
+        arena: int64 (n_tokens + stored + arena_size,): the token table ``arena[t] = t``, stored
+            values, then scratch.
         state: int64 (N_STATE,): the counters and limits read by the kernels.
     """
 
-    def __init__(self, library: Sequence[Function], n_tokens: int, program_capacity: int, limits: EvalLimits) -> None:
-        """Lay out ``library`` and room for a program of ``program_capacity`` nodes; tokens ``0..n_tokens-1``."""
+    def __init__(
+        self, library: Sequence[Function], n_tokens: int, program_capacity: int, limits: EvalLimits, stored: int = 0
+    ) -> None:
+        """Lay out ``library``, room for a program of ``program_capacity`` nodes, tokens ``0..n_tokens-1``,
+        ``stored`` tokens of values to :meth:`store` and ``limits.arena_size`` of scratch."""
         sizes = [function.program.size for function in library]
         self.program_start = sum(sizes)
         self.lib_starts = np.cumsum([0, *sizes[:-1]]).astype(np.int64) if sizes else np.zeros(0, np.int64)
@@ -270,12 +275,7 @@ class Machine:
             self.codes[start : start + function.program.size] = function.program
             fill_subtree_ends(self.codes, start, function.program.size, self.ends)
         n_tokens = max([n_tokens, *(_token_count(function.program) for function in library)])
-        if n_tokens > limits.arena_size:
-            raise ValueError(
-                f"token ids up to {n_tokens - 1} do not fit an arena of {limits.arena_size}; "
-                f"raise EvalLimits.arena_size"
-            )
-        self.arena = np.zeros(limits.arena_size, np.int64)
+        self.arena = np.zeros(n_tokens + stored + limits.arena_size, np.int64)
         self.arena[:n_tokens] = np.arange(n_tokens)
         self.state = np.zeros(N_STATE, np.int64)
         self.state[TOP] = self.state[BASE] = n_tokens
@@ -304,7 +304,7 @@ class Machine:
         if tokens.size > self.state[MAX_LEN]:
             raise ValueError(f"a sequence of {tokens.size} tokens exceeds EvalLimits.max_len={self.state[MAX_LEN]}")
         if base + tokens.size > self.arena.size:
-            raise ValueError("the inputs do not fit the arena; raise EvalLimits.arena_size")
+            raise ValueError("the stored values exceed the room this Machine was built with (its `stored`)")
         self.arena[base : base + tokens.size] = tokens
         self.state[[BASE, TOP]] = base + tokens.size
         return base << LEN_BITS | tokens.size
@@ -348,7 +348,8 @@ def run_program(
     arg_types = [value_type(value) for value in args]
     return_type = check_program(program, arg_types, library)
     codes = np.asarray(program, dtype=np.int64)
-    machine = Machine(library, _token_count(codes), codes.size, limits or EvalLimits())
+    stored = sum(len(value) for value, kind in zip(args, arg_types, strict=True) if kind == SEQ)
+    machine = Machine(library, _token_count(codes), codes.size, limits or EvalLimits(), stored)
     machine.set_program(codes)
     row = np.zeros(MAX_ARITY, np.int64)
     for i, (value, kind) in enumerate(zip(args, arg_types, strict=True)):

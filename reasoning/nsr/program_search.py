@@ -510,7 +510,9 @@ def induce(
     tokens = sorted(allowed) if CONST in primitives.ops else []
     choice_codes, choice_types, child_types = _choice_table(primitives, arg_types, return_type, library, tokens)
 
-    machine = Machine(library, max(tokens, default=-1) + 1, max_size, limits or search_limits(examples))
+    values = [value for args, output in examples for value in (*args, output)]
+    stored = sum(len(value) for value in values if not isinstance(value, Integral))
+    machine = Machine(library, max(tokens, default=-1) + 1, max_size, limits or search_limits(examples), stored)
     example_args = np.zeros((len(examples), MAX_ARITY), np.int64)
     expected = np.zeros(len(examples), np.int64)
     for e, (args, output) in enumerate(examples):

@@ -165,8 +165,7 @@ def _run_rows(
     constants = codes[(codes & OP_MASK) == CONST] >> OPERAND_SHIFT
     n_tokens = int(constants.max()) + 1 if constants.size else 0
     # One machine for all rows: the inputs stay stored below the scratch space the evaluations reuse.
-    arena_size = limits.arena_size + stored + n_tokens
-    machine = Machine(library, n_tokens, codes.size, replace(limits, arena_size=arena_size))
+    machine = Machine(library, n_tokens, codes.size, limits, stored)
     machine.set_program(codes)
     arg_row = np.zeros(MAX_ARITY, np.int64)
     for i, row in valid:

@@ -1,4 +1,4 @@
-"""Slow: NSR learns SCAN's grammar and HINT's arithmetic and generalises systematically (-m slow; ~2-5 min each)."""
+"""Slow: NSR learns SCAN, HINT arithmetic and PCFG SET functions and generalises (-m slow; 2-11 min each)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from reasoning.tasks.hint import HINT_SUBSETS, generate_hint
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("split", ["add-jump", "around-right"])
+@pytest.mark.parametrize("split", ["add-jump", "around-right", "right"])
 def test_nsr_solves_a_scan_generalisation_split(split: str) -> None:
     torch.set_num_threads(1)
     data = load_split("scan", split)
@@ -37,3 +37,14 @@ def test_nsr_learns_hint_arithmetic_and_extrapolates_to_long_expressions_and_lar
         rows = [i for i, e in enumerate(test) if e.subset == subset]
         accuracy = exact_match([predictions[i] for i in rows], [test[i].target for i in rows])
         assert accuracy >= 0.9, f"subset {subset}: {accuracy:.3f}"
+
+
+@pytest.mark.slow
+def test_nsr_learns_pcfg_functions_and_recombines_them() -> None:
+    torch.set_num_threads(1)
+    data = load_split("pcfg", "systematicity")
+    train = data["train"]
+    model = create_model("nsr")
+    model.fit(train, train[::20], TrainBudget(minutes=10, patience=5), seed=0)
+    test = data["test"][::10]  # 1,000 of the official test programs
+    assert exact_match(model.predict([e.source for e in test]), [e.target for e in test]) >= 0.95

@@ -83,6 +83,20 @@ def test_guessed_constants_give_opposite_two_children(scan: list[Example]) -> No
     assert "opposite/2(x, y) = concat(y, concat(y, x))" in model.describe()
 
 
+def test_a_guess_is_a_piece_of_every_target_of_its_symbol() -> None:
+    # Tokens walk left right opposite look; outputs WALK=0 LTURN=1 RTURN=2 LOOK=3. LTURN is in every
+    # target of "left"; "opposite" is with LTURN or RTURN, never always one of them, so it gets no guess.
+    domain = ValueDomain(("I_WALK", "I_TURN_LEFT", "I_TURN_RIGHT", "I_LOOK"))
+    learner = Learner(5, 5, domain, LearnerConfig(), seed=0)
+    walk, left, right, opposite, _ = learner.perceive([0, 1, 2, 3, 4])[0]
+    learner.prepare_guesses([(0, ("walk", "left"), [0, 1], (1, 0)), (1, ("look", "left"), [4, 1], (1, 3)),
+                             (2, ("walk", "opposite", "left"), [0, 3, 1], (1, 1, 0)),
+                             (3, ("look", "opposite", "right"), [4, 3, 2], (2, 2, 3))])
+    assert learner._guesses[left] == ((1,), LearnerConfig().guess_cost)
+    assert learner._guesses[right][0] == (2,) and learner._guesses[walk][0] == (0,)
+    assert opposite not in learner._guesses
+
+
 def test_simplify_reads_around_with_a_direction_child(scan: list[Example]) -> None:
     # Only "around left" is seen; left(around(x)) with a left baked into around fits it too, but the
     # simpler account around(x, left) is the one that carries over to "around right".
@@ -137,6 +151,13 @@ def test_a_symbol_used_like_another_borrows_its_form() -> None:
     analogies = learner.find_analogies()
     assert set(analogies) == {key(right, 1)}  # not walk/1: walk is not used where left is
     assert run_program(analogies[key(right, 1)].program, ((0,),)) == (2, 0)
+    # Where the borrowed meaning is used, the parser reads "right" as "left" (walk right ~ walk left).
+    assert learner.analogy_lenders == {right: left}
+    with learner._borrowed_meanings():
+        assert learner.parse_symbols((walk, right)) == (walk, left)
+        assert learner.semantics.functions[key(right, 1)] is not None
+    assert learner.parse_symbols((walk, right)) == (walk, right)
+    assert learner.semantics.functions[key(right, 1)] is None
 
 
 def test_number_targets_switch_to_the_number_domain_defaults_but_keep_what_the_user_set() -> None:

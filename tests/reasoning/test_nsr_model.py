@@ -29,6 +29,8 @@ def test_nsr_learns_short_scan_and_generalises_to_an_unseen_combination(short_sc
     saved = save_model(model, tmp_path / "nsr")
     assert (saved / "programs.txt").read_text().strip()
     again = load_model(saved)
+    assert again.learner.analogy_lenders == model.learner.analogy_lenders
+    assert again.learner.analogies.keys() == model.learner.analogies.keys()
     sources = [e.source for e in short_scan]
     assert again.predict(sources) == model.predict(sources)
 
@@ -41,4 +43,4 @@ def test_nsr_answers_unseen_tokens_with_an_empty_output(short_scan: list[Example
 
 def test_nsr_rejects_unknown_hyperparameters() -> None:
     with pytest.raises(ValueError, match="unknown nsr hyperparameters"):
-        create_model("nsr", beam_width=3)
+        create_model("nsr", temperature=3)

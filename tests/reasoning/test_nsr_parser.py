@@ -24,6 +24,7 @@ from reasoning.nsr.transitions import (
     legal_actions,
     oracle,
 )
+from reasoning.nsr.tree_enumeration import projective_trees
 
 SYMBOLS = {"1": 0, "2": 1, "3": 2, "+": 3, "-": 4, "*": 5}
 PRECEDENCE = ({"+", "-"}, {"*"})  # loosest first; every operator is left-associative
@@ -176,3 +177,27 @@ def test_untrained_parser_builds_valid_trees(seed: int, favourite: Action | None
             assert heads == (*range(1, len(symbols)), -1)
         if favourite == RIGHT_ARC:
             assert heads == (-1,) + (0,) * (len(symbols) - 1)
+
+
+def _children_counts(heads: tuple[int, ...]) -> list[int]:
+    return [heads.count(node) for node in range(len(heads))]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.lists(st.integers(0, 5), min_size=1, max_size=6), st.integers(1, 2))
+def test_beam_search_keeps_only_accepted_trees(seed: int, symbols: list[int], max_children: int) -> None:
+    parser = new_parser(seed)
+    # Width 1 with nothing dropped is the greedy parse; the state sees every node complete exactly once.
+    (greedy, seen), = parser.beam_parse(symbols, 1, (), lambda state, heads, node: (*state, node))
+    assert greedy == parser.parse(symbols) and sorted(seen) == list(range(len(symbols)))
+
+    def at_most(state: tuple[int, ...], heads: tuple[int, ...], node: int) -> tuple[int, ...] | None:
+        return state if heads.count(node) <= max_children else None
+
+    narrow = parser.beam_parse(symbols, 4, (), at_most)
+    assert len({heads for heads, _ in narrow}) == len(narrow) <= 4
+    assert all(max(_children_counts(heads)) <= max_children for heads, _ in narrow)
+    # A beam wider than every derivation finds exactly the projective trees within the bound.
+    wide = parser.beam_parse(symbols, 10_000, (), at_most)
+    assert {heads for heads, _ in wide} == set(projective_trees(len(symbols), max_children))
+    assert parser.beam_parse(symbols, 8, (), lambda state, heads, node: None) == []

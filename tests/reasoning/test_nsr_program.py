@@ -377,3 +377,13 @@ def test_every_argument_prefers_a_program_that_reads_its_children() -> None:
                              every_argument=True))
     assert run_program(reading.program, ([RUN], [RTURN]), library) == (RTURN, RUN, RTURN, RUN)
 
+
+
+def test_many_long_examples_fit_the_machine() -> None:
+    # 400 examples of 2 x 200 tokens: more stored tokens than the scratch room search_limits gives.
+    rng = random.Random(0)
+    sequences = [tuple(rng.randrange(6) for _ in range(200)) for _ in range(400)]
+    examples = [((seq, seq[:1]), (*seq, seq[0])) for seq in sequences]
+    result = induce(examples, PrimitiveSet((CONCAT,)), max_size=3, time_budget_s=10.0)
+    assert format_program(induced(result).program) == "concat(x, y)"
+    assert sum(len(args[0]) * 2 + 1 for args, _ in examples) > search_limits(examples).arena_size
