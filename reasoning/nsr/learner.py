@@ -127,6 +127,8 @@ class LearnerConfig:
             predicting; training uses :class:`~reasoning.nsr.program_eval.EvalLimits` defaults.
         symbol_changes: whether abduction may change what perception saw (off: each token keeps the
             symbol perception gives it, which for token input is its own).
+        letters_head_letters: with lexical symbols, only trees in which every child of a lexical
+            symbol is lexical explain an example or read an input (:meth:`Learner.misspells`).
         beam_width: when neither the greedy parse nor the parser's samples of an input longer than
             ``enumerate_up_to`` have a value, a beam search of this width for a parse in which every
             subtree has one (:meth:`TransitionParser.beam_parse`); 0: none.
@@ -160,6 +162,7 @@ class LearnerConfig:
     predict_max_depth: int = 1_000
     symbol_changes: bool = False
     spell_in_order: bool = True
+    letters_head_letters: bool = True
     beam_width: int = 8
 
 
@@ -555,12 +558,21 @@ class Learner:
         return self._lexical_spans(keyed, unknown_only=True)
 
     def misspells(self, keyed: SymbolTree, values: Sequence[Value | None]) -> bool:
-        """Whether a subtree made only of lexical symbols has a value other than its tokens in input order.
+        """Whether a tree breaks the reading of lexical symbols; such trees explain nothing.
 
-        With ``spell_in_order``, such trees explain nothing: a run of letters reads as itself, so
-        ``shift`` cannot pass for ``reverse`` on ``reverse A B C`` by reading the letters as ``A C B``.
+        With ``letters_head_letters``, a lexical symbol's children are lexical: a run of letters is a
+        string, not a function's argument (``C D`` cannot take ``remove_first A B ,`` as a child
+        that writes nothing). With ``spell_in_order``, a subtree made only of lexical symbols has
+        its tokens in input order as its value: ``shift`` cannot pass for ``reverse`` on
+        ``reverse A B C`` by reading the letters as ``A C B``.
         """
-        if not self.config.spell_in_order or not self.lexical:
+        if not self.lexical:
+            return False
+        if self.config.letters_head_letters and any(
+                head >= 0 and keyed.symbols[head] // KEY_STRIDE in self.lexical
+                and keyed.symbols[node] // KEY_STRIDE not in self.lexical for node, head in enumerate(keyed.heads)):
+            return True
+        if not self.config.spell_in_order:
             return False
         spans = self._lexical_spans(keyed, unknown_only=False)
         return any(values[node] is not None and values[node] != span for node, span in spans.items())

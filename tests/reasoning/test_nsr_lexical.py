@@ -143,6 +143,18 @@ def test_letters_read_out_of_input_order_are_a_misspelling() -> None:
     assert learner.deduce(b_heads_a)[2] == (1, 0) and learner.misspells(b_heads_a, learner.deduce(b_heads_a))
 
 
+def test_a_letter_heading_a_function_explains_nothing() -> None:
+    # rev a b read as b(a(rev)): the letters' meanings apply to rev's value, a string built from a function.
+    learner, (rev, a, b, _) = _shift_as_reverse_learner(spell_in_order=False)
+    letters_over_rev = learner.keyed(SymbolTree(("rev", "a", "b"), (rev, a, b), (1, 2, -1)))
+    rev_over_letters = learner.keyed(SymbolTree(("rev", "a", "b"), (rev, a, b), (-1, 0, 1)))
+    assert letters_over_rev is not None and rev_over_letters is not None
+    assert learner.misspells(letters_over_rev, learner.deduce(letters_over_rev))
+    assert not learner.misspells(rev_over_letters, learner.deduce(rev_over_letters))
+    learner.config = replace(learner.config, letters_head_letters=False)
+    assert not learner.misspells(letters_over_rev, learner.deduce(letters_over_rev))
+
+
 def test_a_wrong_meaning_is_not_confirmed_by_reading_the_letters_out_of_order() -> None:
     """``shift`` gives ``c b a`` for ``rev a b c`` over ``rev(a(c(b)))``: spelled in order, it explains nothing."""
     for spell_in_order, explained in ((False, True), (True, False)):
