@@ -369,7 +369,7 @@ class Learner:
 
     @contextmanager
     def _borrowed_meanings(self) -> Iterator[None]:
-        """The analogies in force as meanings, each borrower parsed as its lender (a symbol used like another reads like it)."""
+        """The analogies in force as meanings, each borrower parsed as its lender (used alike, read alike)."""
         learned, memo, classes, analogies = self.semantics, self._values, self.parse_classes, self.analogies
         functions = list(learned.functions)
         for key, function in analogies.items():
