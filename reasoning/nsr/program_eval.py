@@ -274,7 +274,7 @@ class Machine:
         for start, function in zip(self.lib_starts.tolist(), library, strict=True):
             self.codes[start : start + function.program.size] = function.program
             fill_subtree_ends(self.codes, start, function.program.size, self.ends)
-        n_tokens = max([n_tokens, *(_token_count(function.program) for function in library)])
+        n_tokens = max([n_tokens, *(token_count(function.program) for function in library)])
         self.arena = np.zeros(n_tokens + stored + limits.arena_size, np.int64)
         self.arena[:n_tokens] = np.arange(n_tokens)
         self.state = np.zeros(N_STATE, np.int64)
@@ -319,7 +319,7 @@ class Machine:
         return tuple(self.arena[start : start + (value & LEN_MASK)].tolist())
 
 
-def _token_count(program: Program) -> int:
+def token_count(program: Program) -> int:
     """One more than the largest token id of the program's constants (0 without constants)."""
     codes = np.asarray(program, dtype=np.int64)
     constants = codes[(codes & OP_MASK) == CONST] >> OPERAND_SHIFT
@@ -349,7 +349,7 @@ def run_program(
     return_type = check_program(program, arg_types, library)
     codes = np.asarray(program, dtype=np.int64)
     stored = sum(len(value) for value, kind in zip(args, arg_types, strict=True) if kind == SEQ)
-    machine = Machine(library, _token_count(codes), codes.size, limits or EvalLimits(), stored)
+    machine = Machine(library, token_count(codes), codes.size, limits or EvalLimits(), stored)
     machine.set_program(codes)
     row = np.zeros(MAX_ARITY, np.int64)
     for i, (value, kind) in enumerate(zip(args, arg_types, strict=True)):

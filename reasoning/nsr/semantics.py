@@ -35,7 +35,6 @@ import numpy as np
 
 from reasoning.nsr.dsl import (
     CALL,
-    CONST,
     DEFAULT_ARG_NAMES,
     INT,
     MAX_ARITY,
@@ -48,7 +47,7 @@ from reasoning.nsr.dsl import (
     constant_function,
     format_program,
 )
-from reasoning.nsr.program_eval import EvalLimits, Machine, Value, evaluate, value_type
+from reasoning.nsr.program_eval import EvalLimits, Machine, Value, evaluate, token_count, value_type
 from reasoning.nsr.program_search import SearchResult, induce
 from reasoning.nsr.symbol_tree import SymbolTree
 
@@ -162,10 +161,8 @@ def _run_rows(
         return results
     stored = sum(len(value) for _, row in valid for value in row if isinstance(value, tuple))
     codes = np.asarray(function.program, dtype=np.int64)
-    constants = codes[(codes & OP_MASK) == CONST] >> OPERAND_SHIFT
-    n_tokens = int(constants.max()) + 1 if constants.size else 0
     # One machine for all rows: the inputs stay stored below the scratch space the evaluations reuse.
-    machine = Machine(library, n_tokens, codes.size, limits, stored)
+    machine = Machine(library, token_count(codes), codes.size, limits, stored)
     machine.set_program(codes)
     arg_row = np.zeros(MAX_ARITY, np.int64)
     for i, row in valid:
