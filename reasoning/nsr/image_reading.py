@@ -8,7 +8,8 @@ Nothing tells the model which image shows which symbol. Reading is learned in fo
    many separate marks a segment has (:func:`blob_counts`), without which no cluster holds mostly ÷.
 2. **Meanings.** The symbol-input NSR learns on the cluster tokens as if they were words; clusters
    that end up with the same meaning (e.g. two clusters of sevens, both the constant 7) form one
-   class (:func:`meaning_classes`).
+   class, and so do clusters without a meaning that look and occur as alike as one meaning's
+   clusters do (:func:`unlearned_groups`; the brackets, each drawn over several clusters).
 3. **CNN.** :class:`~reasoning.nsr.perception.ImagePerception` is trained on (segment, class of
    its cluster) and then reads every image: an image is the token of its class's most common cluster.
    The clusters' mistakes are systematic, and the CNN learns them too: trained on 64 clusters' majority
@@ -22,7 +23,7 @@ Nothing tells the model which image shows which symbol. Reading is learned in fo
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -57,22 +58,76 @@ def cluster_token(cluster: int) -> str:
     return f"k{cluster}"
 
 
-def meaning_classes(signatures: Sequence[Hashable | None]) -> np.ndarray:
+def meaning_classes(signatures: Sequence[Hashable | None], groups: Mapping[int, int] | None = None) -> np.ndarray:
     """One class id per cluster (K,): clusters with equal meaning signatures share a class.
 
-    A cluster without a meaning (None) is a class of its own: it may be a symbol NSR has not learned
-    yet (a cluster of brackets), which it can learn on the CNN's readings. Class ids follow first
-    appearance.
+    A cluster without a meaning (None) may be a symbol NSR has not learned yet (a cluster of brackets),
+    which it can learn on the CNN's readings. It is a class of its own, or, with ``groups`` (cluster ->
+    first cluster of its group, from :func:`unlearned_groups`), the class of its group. Class ids
+    follow first appearance.
 
     >>> meaning_classes(["7", None, "7", "+", None]).tolist()
     [0, 1, 0, 2, 3]
+    >>> meaning_classes(["7", None, "7", "+", None], groups={1: 1, 4: 1}).tolist()
+    [0, 1, 0, 2, 1]
     """
+    groups = groups or {}
     ids: dict[Hashable, int] = {}
     classes = np.empty(len(signatures), np.int64)
     for cluster, signature in enumerate(signatures):
-        classes[cluster] = ids.setdefault(("cluster", cluster) if signature is None else ("meaning", signature),
-                                          len(ids))
+        key = ("cluster", groups.get(cluster, cluster)) if signature is None else ("meaning", signature)
+        classes[cluster] = ids.setdefault(key, len(ids))
     return classes
+
+
+def context_profiles(expressions: Sequence[np.ndarray], classes: np.ndarray) -> np.ndarray:
+    """Where each cluster occurs: the distribution of its left neighbour's class and that of its right
+    neighbour's, side by side (K, 2 (C + 1)); the last column of each half is the expression's edge.
+
+    Args:
+        expressions: the cluster ids (n_b,) of each expression's segments.
+        classes: the class (K,) of each cluster, ids 0 .. C - 1.
+
+    >>> context_profiles([np.array([0, 1]), np.array([1, 0])], np.array([0, 1]))[1].tolist()
+    [0.5, 0.0, 0.5, 0.5, 0.0, 0.5]
+    """
+    n_classes = int(classes.max()) + 1
+    counts = np.zeros((len(classes), 2 * (n_classes + 1)))
+    for clusters in expressions:
+        padded = np.concatenate([[n_classes], classes[clusters], [n_classes]])
+        np.add.at(counts, (clusters, padded[:-2]), 1)
+        np.add.at(counts, (clusters, n_classes + 1 + padded[2:]), 1)
+    return counts / np.maximum(counts.sum(axis=1, keepdims=True) / 2, 1)
+
+
+def unlearned_groups(signatures: Sequence[Hashable | None], centres: np.ndarray,
+                     expressions: Sequence[np.ndarray]) -> dict[int, int]:
+    """Cluster -> the first cluster of its group, for the clusters without a meaning (None).
+
+    Two clusters without a meaning are taken for one unlearned symbol when they look and occur as
+    alike as clusters of one meaning do: their centres (K, F) are no farther apart than the farthest
+    two clusters that share a meaning, and their :func:`context_profiles` (over ``expressions``, the
+    cluster ids (n_b,) of each expression) differ by no more than those of any two such clusters
+    (mean total variation of the left and right neighbours). Groups are the linked components. With
+    no two clusters sharing a meaning, every cluster without one is a group of its own.
+    """
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial.distance import cdist
+
+    if len(centres) != len(signatures):
+        raise ValueError(f"{len(signatures)} signatures but {len(centres)} cluster centres")
+    unlearned = [cluster for cluster, signature in enumerate(signatures) if signature is None]
+    pairs = [(i, j) for i in range(len(signatures)) for j in range(i)
+             if signatures[i] is not None and signatures[i] == signatures[j]]
+    if not pairs or not unlearned:
+        return {cluster: cluster for cluster in unlearned}
+    looks = cdist(centres, centres)
+    occurs = cdist(*[context_profiles(expressions, meaning_classes(signatures))] * 2, "cityblock") / 4
+    linked = np.logical_and(looks <= max(looks[pair] for pair in pairs),
+                            occurs <= max(occurs[pair] for pair in pairs))[np.ix_(unlearned, unlearned)]
+    _, component = connected_components(linked, directed=False)
+    first: dict[int, int] = {}
+    return {cluster: first.setdefault(int(part), cluster) for cluster, part in zip(unlearned, component, strict=True)}
 
 
 class ImageReader:

@@ -128,12 +128,12 @@ class LearnerConfig:
         symbol_changes: whether abduction may change what perception saw (off: each token keeps the
             symbol perception gives it, which for token input is its own).
         letters_head_letters: with lexical symbols, only trees in which every child of a lexical
-            symbol is lexical explain an example or read an input (:meth:`Learner.misspells`).
+            symbol is lexical explain an example or read an input (:meth:`Learner.breaks_lexical_reading`).
         beam_width: when neither the greedy parse nor the parser's samples of an input longer than
             ``enumerate_up_to`` have a value, a beam search of this width for a parse in which every
             subtree has one (:meth:`TransitionParser.beam_parse`); 0: none.
         spell_in_order: with lexical symbols, only trees whose all-lexical subtrees write their tokens
-            in input order explain an example (:meth:`Learner.misspells`).
+            in input order explain an example (:meth:`Learner.breaks_lexical_reading`).
     """
 
     parse_samples: int = 6
@@ -392,7 +392,7 @@ class Learner:
         return defined
 
     def _is_reading(self, keyed: SymbolTree, values: Sequence[Value | None]) -> bool:
-        return values[keyed.root] is not None and not self.misspells(keyed, values)
+        return values[keyed.root] is not None and not self.breaks_lexical_reading(keyed, values)
 
     def find_analogies(self) -> dict[int, Function]:
         """Meanings for keys without a program, borrowed from a symbol used the same way; sets ``analogies``.
@@ -557,7 +557,7 @@ class Learner:
         """
         return self._lexical_spans(keyed, unknown_only=True)
 
-    def misspells(self, keyed: SymbolTree, values: Sequence[Value | None]) -> bool:
+    def breaks_lexical_reading(self, keyed: SymbolTree, values: Sequence[Value | None]) -> bool:
         """Whether a tree breaks the reading of lexical symbols; such trees explain nothing.
 
         With ``letters_head_letters``, a lexical symbol's children are lexical: a run of letters is a
@@ -658,7 +658,7 @@ class Learner:
         for heads in candidates:
             keyed = self.keyed(SymbolTree(tokens, symbols, heads))
             if (keyed is not None and (values := self.deduce(keyed))[keyed.root] == target
-                    and not self.misspells(keyed, values)):
+                    and not self.breaks_lexical_reading(keyed, values)):
                 matches.append((heads, values))
         if not matches:
             return None
@@ -689,7 +689,7 @@ class Learner:
             result = abduce(keyed, semantics_of[memo], target, symbol_log_probs=self._keyed_log_probs(keyed, log_probs),
                             max_changes=self.config.max_changes, max_expansions=self.config.max_expansions,
                             semantic_penalties=penalties)
-            if not result.found or self.misspells(result.tree, result.tree.values):
+            if not result.found or self.breaks_lexical_reading(result.tree, result.tree.values):
                 continue
             guess_cost = sum(cost for _, cost in guesses.values())
             score = result.cost + guess_cost - self.config.parser_weight * parse_log_prob

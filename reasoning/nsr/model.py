@@ -27,7 +27,7 @@ import torch
 
 from reasoning.nsr.dsl import Function
 from reasoning.nsr.image_reading import STATE_FILE as IMAGE_READER_FILE
-from reasoning.nsr.image_reading import ImageReader, cluster_token, meaning_classes
+from reasoning.nsr.image_reading import ImageReader, cluster_token, meaning_classes, unlearned_groups
 from reasoning.nsr.learner import KEY_STRIDE, Learner, LearnerConfig
 from reasoning.nsr.reading_abduction import abduce_readings
 from reasoning.nsr.semantics import Semantics, format_semantics
@@ -104,6 +104,8 @@ class NSRConfig(LearnerConfig):
             per cycle, each followed by ``image_repair_steps`` CNN steps on the repaired readings.
         image_repair_pool: training expressions abduced per repair round, sampled from the shortest ones.
         image_repair_up_to: the longest expressions (in segments) a repair round abduces.
+        image_merge_unlearned: clusters without a meaning that look and occur as alike as clusters sharing
+            a meaning form one class (:func:`~reasoning.nsr.image_reading.unlearned_groups`).
         lexical_tokens: input tokens that are also output tokens (PCFG SET's letters) are lexical
             symbols, whose meanings are one program per number of children shared by all of them
             (:mod:`reasoning.nsr.lexical`); needs one symbol per token and no ``symbol_changes``.
@@ -124,6 +126,7 @@ class NSRConfig(LearnerConfig):
     image_repair_steps: int = 600
     image_repair_pool: int = 4000
     image_repair_up_to: int = 7
+    image_merge_unlearned: bool = True
     lexical_tokens: bool = True
 
 
@@ -211,8 +214,9 @@ class NSRModel(Seq2SeqModel):
 
         1. k-means turns every segment into a cluster token, and meanings are learned on those tokens
            for ``image_bootstrap_share`` of the budget;
-        2. clusters whose meanings behave alike form one class (a cluster without a meaning is a class
-           of its own), and a CNN learns to read each segment as the class of its cluster;
+        2. clusters whose meanings behave alike form one class (clusters without a meaning that look and
+           occur alike too, ``image_merge_unlearned``), and a CNN learns to read each segment as the
+           class of its cluster;
         3. ``image_cycles`` times: the meanings are learned again, from scratch, on the CNN's readings,
            and abduction over perception repairs the CNN's readings of short training expressions whose
            value is wrong (one segment changed), the CNN training on them (``image_repair_rounds``).
@@ -225,7 +229,8 @@ class NSRModel(Seq2SeqModel):
         segments = np.concatenate([example.images for example in train])
         clusters = reader.fit_clusters(segments)
         bounds = np.cumsum([len(example.images) for example in train])[:-1]
-        cluster_tokens = [tuple(cluster_token(int(c)) for c in part) for part in np.split(clusters, bounds)]
+        parts = np.split(clusters, bounds)
+        cluster_tokens = [tuple(cluster_token(int(c)) for c in part) for part in parts]
         bootstrap = replace(budget, minutes=max(budget.minutes * config.image_bootstrap_share, 0.1))
         report = self._fit_tokens(_with_sources(train, cluster_tokens), _with_sources(valid, reader.read_all(
             [example.images for example in valid])), bootstrap, seed, progress)
@@ -233,7 +238,9 @@ class NSRModel(Seq2SeqModel):
         signatures = [self._primary_meaning(cluster_token(k), uses) for k in range(config.image_clusters)]
         rng = np.random.default_rng(seed)
         chosen = rng.choice(len(segments), min(len(segments), _CNN_SEGMENTS), replace=False)
-        reader.fit_classes(meaning_classes(signatures), segments[chosen], clusters[chosen], config.image_steps)
+        groups = unlearned_groups(signatures, reader.centres, parts) if config.image_merge_unlearned else None
+        classes = meaning_classes(signatures, groups)
+        reader.fit_classes(classes, segments[chosen], clusters[chosen], config.image_steps)
         self.reader = reader
         self.image_repairs = []
         for cycle in range(config.image_cycles):

@@ -20,7 +20,7 @@ the precomputed end of every subtree, so that a lazy ``if`` can jump to the bran
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from numbers import Integral
 
@@ -326,6 +326,12 @@ def token_count(program: Program) -> int:
     return int(constants.max()) + 1 if constants.size else 0
 
 
+def storage_size(values: Iterable[object]) -> int:
+    """The arena room :meth:`Machine.store` needs for ``values``: the summed length of the sequences
+    among them (natural numbers need none)."""
+    return sum(len(value) for value in values if not isinstance(value, Integral))  # type: ignore[arg-type]
+
+
 def run_program(
     program: Program, args: Sequence[Value], library: Sequence[Function] = (), limits: EvalLimits | None = None
 ) -> Value | None:
@@ -348,8 +354,7 @@ def run_program(
     arg_types = [value_type(value) for value in args]
     return_type = check_program(program, arg_types, library)
     codes = np.asarray(program, dtype=np.int64)
-    stored = sum(len(value) for value, kind in zip(args, arg_types, strict=True) if kind == SEQ)
-    machine = Machine(library, token_count(codes), codes.size, limits or EvalLimits(), stored)
+    machine = Machine(library, token_count(codes), codes.size, limits or EvalLimits(), storage_size(args))
     machine.set_program(codes)
     row = np.zeros(MAX_ARITY, np.int64)
     for i, (value, kind) in enumerate(zip(args, arg_types, strict=True)):

@@ -80,7 +80,7 @@ from reasoning.nsr.dsl import (
     op_of,
     operand_of,
 )
-from reasoning.nsr.program_eval import EvalLimits, Machine, Value, count_matches, value_type
+from reasoning.nsr.program_eval import EvalLimits, Machine, Value, count_matches, storage_size, value_type
 
 SAME = -1  # in the choice table: "the type of the hole" (the result and branches of an if)
 ROOT_HOLE = -1  # a hole is ``parent_position * 4 + child_index``, the root's is ROOT_HOLE
@@ -511,8 +511,8 @@ def induce(
     choice_codes, choice_types, child_types = _choice_table(primitives, arg_types, return_type, library, tokens)
 
     values = [value for args, output in examples for value in (*args, output)]
-    stored = sum(len(value) for value in values if not isinstance(value, Integral))
-    machine = Machine(library, max(tokens, default=-1) + 1, max_size, limits or search_limits(examples), stored)
+    machine = Machine(library, max(tokens, default=-1) + 1, max_size, limits or search_limits(examples),
+                      storage_size(values))
     example_args = np.zeros((len(examples), MAX_ARITY), np.int64)
     expected = np.zeros(len(examples), np.int64)
     for e, (args, output) in enumerate(examples):

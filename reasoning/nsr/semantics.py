@@ -47,7 +47,7 @@ from reasoning.nsr.dsl import (
     constant_function,
     format_program,
 )
-from reasoning.nsr.program_eval import EvalLimits, Machine, Value, evaluate, token_count, value_type
+from reasoning.nsr.program_eval import EvalLimits, Machine, Value, evaluate, storage_size, token_count, value_type
 from reasoning.nsr.program_search import SearchResult, induce
 from reasoning.nsr.symbol_tree import SymbolTree
 
@@ -159,7 +159,7 @@ def _run_rows(
     ]  # fmt: skip
     if not valid:
         return results
-    stored = sum(len(value) for _, row in valid for value in row if isinstance(value, tuple))
+    stored = storage_size(value for _, row in valid for value in row)
     codes = np.asarray(function.program, dtype=np.int64)
     # One machine for all rows: the inputs stay stored below the scratch space the evaluations reuse.
     machine = Machine(library, token_count(codes), codes.size, limits, stored)

@@ -9,7 +9,14 @@ import pytest
 import torch
 
 from envs.command_line import main
-from reasoning.nsr.image_reading import ImageReader, blob_counts, cluster_token, meaning_classes
+from reasoning.nsr.image_reading import (
+    ImageReader,
+    blob_counts,
+    cluster_token,
+    context_profiles,
+    meaning_classes,
+    unlearned_groups,
+)
 from reasoning.seq2seq.interface import TrainBudget
 from reasoning.seq2seq.registry import create_model, load_model, save_model
 from reasoning.seq2seq.run_folder import TrainSpec
@@ -63,6 +70,47 @@ def test_models_that_do_not_read_images_are_refused_on_the_image_split() -> None
 
 def test_meaning_classes_merge_equal_meanings_and_keep_clusters_without_one_apart() -> None:
     assert meaning_classes([(0, (7,)), None, (0, (7,)), (2, (0, 1)), None]).tolist() == [0, 1, 0, 2, 3]
+    assert meaning_classes([(0, (7,)), None, (0, (7,)), None], groups={1: 1, 3: 1}).tolist() == [0, 1, 0, 1]
+
+
+def test_context_profiles_count_left_and_right_neighbours_and_edges() -> None:
+    profiles = context_profiles([np.array([0, 1, 2]), np.array([2, 1])], np.array([0, 1, 1]))
+    # classes 0, 1 and the edge (column 2) on the left, then the same on the right
+    assert profiles.tolist() == [[0, 0, 1, 0, 1, 0], [0.5, 0.5, 0, 0, 0.5, 0.5], [0, 0.5, 0.5, 0, 0.5, 0.5]]
+
+
+def test_clusters_without_a_meaning_merge_when_they_look_and_occur_alike() -> None:
+    # Clusters 0, 1 mean 7 (3 apart); 2, 3 and 4 have no meaning: 2 and 3 are drawn alike and
+    # occur alike (before a 7), 4 is drawn like them but occurs after a 7; 5 is far from all.
+    centres = np.array([[0.0, 0.0], [3.0, 0.0], [20.0, 0.0], [22.0, 0.0], [21.0, 0.0], [40.0, 0.0]])
+    signatures = ["7", "7", None, None, None, None]
+    expressions = [np.array(row) for row in ([2, 0], [3, 1], [2, 1], [3, 0], [0, 4], [1, 4], [5, 0], [0, 5])]
+    assert unlearned_groups(signatures, centres, expressions) == {2: 2, 3: 2, 4: 4, 5: 5}
+    assert meaning_classes(signatures, unlearned_groups(signatures, centres, expressions)).tolist() == [
+        0, 0, 1, 1, 2, 3]
+    assert unlearned_groups(["7", "+", None, None], centres[:4], expressions[:4]) == {2: 2, 3: 3}  # nothing shared
+    with pytest.raises(ValueError, match="2 cluster centres"):
+        unlearned_groups(["7", None, None], centres[:2], expressions)
+
+
+def test_drawn_symbols_without_a_meaning_group_by_symbol() -> None:
+    symbol, image = load_split("hint", "symbol", train_per_op=150, test_per_op=1), load_split(
+        "hint", "image", train_per_op=150, test_per_op=1)
+    truth = np.array([TOKENS.index(token) for example in symbol["train"] for token in example.source])
+    segments = np.concatenate([example.images for example in image["train"]])
+    reader = ImageReader(n_clusters=32, seed=0)
+    clusters = reader.fit_clusters(segments)
+    expressions = np.split(clusters, np.cumsum([len(example.images) for example in image["train"]])[:-1])
+    majority = [int(np.bincount(truth[clusters == k], minlength=len(TOKENS)).argmax()) for k in range(32)]
+    brackets = {TOKENS.index("("), TOKENS.index(")")}
+    # As after NSR's first stage on HINT images (the brackets without a meaning), and one digit more.
+    unlearned = brackets | {TOKENS.index("8")}
+    signatures = [None if symbol in unlearned else symbol for symbol in majority]
+    groups = unlearned_groups(signatures, reader.centres, expressions)
+    bracket_groups = {first for cluster, first in groups.items() if majority[cluster] in brackets}
+    assert len(bracket_groups) < sum(majority[cluster] in brackets for cluster in groups)  # brackets merged
+    for group in set(groups.values()):
+        assert len({majority[cluster] for cluster, first in groups.items() if first == group}) == 1
 
 
 def _rendered(count: int, seed: int) -> tuple[SymbolImages, np.random.Generator, np.ndarray, np.ndarray]:

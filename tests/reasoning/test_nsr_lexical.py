@@ -139,8 +139,9 @@ def test_letters_read_out_of_input_order_are_a_misspelling() -> None:
     in_order = learner.keyed(SymbolTree(("rev", "a", "b"), (rev, a, b), (-1, 0, 1)))
     b_heads_a = learner.keyed(SymbolTree(("rev", "a", "b"), (rev, a, b), (-1, 2, 0)))
     assert in_order is not None and b_heads_a is not None
-    assert not learner.misspells(in_order, learner.deduce(in_order))
-    assert learner.deduce(b_heads_a)[2] == (1, 0) and learner.misspells(b_heads_a, learner.deduce(b_heads_a))
+    assert not learner.breaks_lexical_reading(in_order, learner.deduce(in_order))
+    assert learner.deduce(b_heads_a)[2] == (1, 0)
+    assert learner.breaks_lexical_reading(b_heads_a, learner.deduce(b_heads_a))
 
 
 def test_a_letter_heading_a_function_explains_nothing() -> None:
@@ -149,10 +150,10 @@ def test_a_letter_heading_a_function_explains_nothing() -> None:
     letters_over_rev = learner.keyed(SymbolTree(("rev", "a", "b"), (rev, a, b), (1, 2, -1)))
     rev_over_letters = learner.keyed(SymbolTree(("rev", "a", "b"), (rev, a, b), (-1, 0, 1)))
     assert letters_over_rev is not None and rev_over_letters is not None
-    assert learner.misspells(letters_over_rev, learner.deduce(letters_over_rev))
-    assert not learner.misspells(rev_over_letters, learner.deduce(rev_over_letters))
+    assert learner.breaks_lexical_reading(letters_over_rev, learner.deduce(letters_over_rev))
+    assert not learner.breaks_lexical_reading(rev_over_letters, learner.deduce(rev_over_letters))
     learner.config = replace(learner.config, letters_head_letters=False)
-    assert not learner.misspells(letters_over_rev, learner.deduce(letters_over_rev))
+    assert not learner.breaks_lexical_reading(letters_over_rev, learner.deduce(letters_over_rev))
 
 
 def test_a_wrong_meaning_is_not_confirmed_by_reading_the_letters_out_of_order() -> None:
