@@ -105,7 +105,8 @@ class NSRConfig(LearnerConfig):
         image_repair_pool: training expressions abduced per repair round, sampled from the shortest ones.
         image_repair_up_to: the longest expressions (in segments) a repair round abduces.
         image_merge_unlearned: clusters without a meaning that look and occur as alike as clusters sharing
-            a meaning form one class (:func:`~reasoning.nsr.image_reading.unlearned_groups`).
+            a meaning form one class (:func:`~reasoning.nsr.image_reading.unlearned_groups`); off by
+            default: measured worse once (see the README).
         lexical_tokens: input tokens that are also output tokens (PCFG SET's letters) are lexical
             symbols, whose meanings are one program per number of children shared by all of them
             (:mod:`reasoning.nsr.lexical`); needs one symbol per token and no ``symbol_changes``.
@@ -126,7 +127,7 @@ class NSRConfig(LearnerConfig):
     image_repair_steps: int = 600
     image_repair_pool: int = 4000
     image_repair_up_to: int = 7
-    image_merge_unlearned: bool = True
+    image_merge_unlearned: bool = False
     lexical_tokens: bool = True
 
 
