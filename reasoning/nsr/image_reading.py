@@ -8,8 +8,9 @@ Nothing tells the model which image shows which symbol. Reading is learned in fo
    many separate marks a segment has (:func:`blob_counts`), without which no cluster holds mostly ÷.
 2. **Meanings.** The symbol-input NSR learns on the cluster tokens as if they were words; clusters
    that end up with the same meaning (e.g. two clusters of sevens, both the constant 7) form one
-   class, and so do clusters without a meaning that look and occur as alike as one meaning's
-   clusters do (:func:`unlearned_groups`; the brackets, each drawn over several clusters).
+   class (:func:`meaning_classes`); optionally (``image_merge_unlearned``, off by default) so do
+   clusters without a meaning that look and occur as alike as one meaning's clusters do
+   (:func:`unlearned_groups`; meant for the brackets, each drawn over several clusters).
 3. **CNN.** :class:`~reasoning.nsr.perception.ImagePerception` is trained on (segment, class of
    its cluster) and then reads every image: an image is the token of its class's most common cluster.
    The clusters' mistakes are systematic, and the CNN learns them too: trained on 64 clusters' majority
