@@ -131,7 +131,10 @@ class LearnerConfig:
             symbol is lexical explain an example or read an input (:meth:`Learner.breaks_lexical_reading`).
         beam_width: when neither the greedy parse nor the parser's samples of an input longer than
             ``enumerate_up_to`` have a value, a beam search of this width for a parse in which every
-            subtree has one (:meth:`TransitionParser.beam_parse`); 0: none.
+            subtree has one and no node has more children than its symbol's programs take
+            (:meth:`TransitionParser.beam_parse`); 0: none.
+        beam_widenings: how many times that search is retried, each time 4 times wider, while it
+            finds no parse (a parser unsure of long inputs may rank the right step far down).
         spell_in_order: with lexical symbols, only trees whose all-lexical subtrees write their tokens
             in input order explain an example (:meth:`Learner.breaks_lexical_reading`).
     """
@@ -164,6 +167,7 @@ class LearnerConfig:
     spell_in_order: bool = True
     letters_head_letters: bool = True
     beam_width: int = 8
+    beam_widenings: int = 2
 
 
 def semantic_key(symbol: int, n_children: int) -> int:
@@ -354,18 +358,40 @@ class Learner:
         return defined[int(np.argmax(scores))]
 
     def _beam_trees(self, symbols: tuple[int, ...]) -> list[tuple[int, ...]]:
-        """Heads (n,) of the likeliest parses of ``symbols`` (n,) in which every subtree has a value (beam search)."""
+        """Heads (n,) of the likeliest parses of ``symbols`` (n,) in which every subtree has a value (beam search).
+
+        A hypothesis is dropped as soon as a node has more children than any program of its symbol
+        takes; the search is retried ``beam_widenings`` times, 4 times wider each, while it finds none.
+        """
+        most_children = self._most_children()
+
         def complete(values: tuple[Value | None, ...], heads: tuple[int, ...], node: int
                      ) -> tuple[Value | None, ...] | None:
             children = [child for child, head in enumerate(heads) if head == node]
-            if len(children) > MAX_ARITY:
+            head = heads[node]
+            if len(children) > MAX_ARITY or (
+                    head >= 0 and heads.count(head) > most_children.get(symbols[head], -1)):
                 return None
             value = self._value(semantic_key(symbols[node], len(children)), tuple(values[c] for c in children))
             return None if value is None else (*values[:node], value, *values[node + 1:])
 
         start: tuple[Value | None, ...] = (None,) * len(symbols)
-        found = self.parser.beam_parse(self.parse_symbols(symbols), self.config.beam_width, start, complete)
+        width = self.config.beam_width
+        for _ in range(self.config.beam_widenings + 1):
+            found = self.parser.beam_parse(self.parse_symbols(symbols), width, start, complete)
+            if found:
+                break
+            width *= 4
         return [heads for heads, _ in found]
+
+    def _most_children(self) -> dict[int, int]:
+        """``symbol -> the most children any of its programs (learned or borrowed) takes``."""
+        most: dict[int, int] = {}
+        keys = [key for key, function in enumerate(self.semantics.functions) if function is not None]
+        for key in [*keys, *self.analogies]:
+            symbol, arity = divmod(key, KEY_STRIDE)
+            most[symbol] = max(most.get(symbol, -1), arity)
+        return most
 
     @contextmanager
     def _borrowed_meanings(self) -> Iterator[None]:

@@ -236,3 +236,32 @@ def test_greedy_values_deduce_the_greedy_parse() -> None:
     assert learner.parse_batch([(two, plus, one)]) == [(1, -1, 1)]
     assert learner.greedy_values([(0, 1, 2), (0,), (2,)]) == [3, 2, 1]
     assert learner.greedy_values([(0, 2)]) == [None]  # 2/1 and 1/1 have no meaning: no tree of "2 1" has a value
+
+
+def _adding_learner(config: LearnerConfig) -> tuple[Learner, int, int]:
+    """A learner whose token 0 means 1 and token 1 means addition (2 children); its parser is untrained."""
+    torch.manual_seed(0)
+    learner = Learner(2, 2, ValueDomain(), config, seed=0)
+    one, plus = learner.perceive([0, 1])[0]
+    learner.set_semantics(Semantics.from_functions({
+        semantic_key(one, 0): constant_function(1, "one"),
+        semantic_key(plus, 2): define("add", "if_zero(x, y, inc(self(dec(x), y)))", (INT, INT))}, n_symbols=16))
+    return learner, one, plus
+
+
+def test_the_most_children_of_a_symbol_are_those_its_programs_take() -> None:
+    learner, one, plus = _adding_learner(LearnerConfig())
+    assert learner._most_children() == {one: 0, plus: 2}
+
+
+def test_a_beam_that_finds_no_reading_of_a_long_input_is_widened() -> None:
+    learner, one, plus = _adding_learner(LearnerConfig(beam_width=1, beam_widenings=0))
+    symbols = (one, plus, one, plus, one, plus, one, plus, one)  # 1 + 1 + 1 + 1 + 1
+    assert learner._beam_trees(symbols) == []  # the untrained parser's likeliest step leads nowhere
+    learner.config = replace(learner.config, beam_widenings=1)
+    trees = learner._beam_trees(symbols)  # width 4
+    assert trees
+    for heads in trees:
+        keyed = learner.keyed(SymbolTree(("?",) * len(symbols), symbols, heads))
+        assert keyed is not None and learner.deduce(keyed)[keyed.root] == 5
+        assert all(heads.count(node) == (2 if symbol == plus else 0) for node, symbol in enumerate(symbols))
