@@ -135,6 +135,8 @@ class LearnerConfig:
             (:meth:`TransitionParser.beam_parse`); 0: none.
         beam_widenings: how many times that search is retried, each time 4 times wider, while it
             finds no parse (a parser unsure of long inputs may rank the right step far down).
+        parser_counts_dependents: the parser also sees how many dependents the top 2 stack items have
+            (``TransitionParser(count_dependents=True)``).
         spell_in_order: with lexical symbols, only trees whose all-lexical subtrees write their tokens
             in input order explain an example (:meth:`Learner.breaks_lexical_reading`).
     """
@@ -168,6 +170,7 @@ class LearnerConfig:
     letters_head_letters: bool = True
     beam_width: int = 8
     beam_widenings: int = 2
+    parser_counts_dependents: bool = False
 
 
 def semantic_key(symbol: int, n_children: int) -> int:
@@ -195,7 +198,7 @@ class Learner:
         self.config = config
         self.perception = TokenPerception(n_tokens, n_symbols)
         self._break_symmetry(seed)
-        self.parser = TransitionParser(n_symbols)
+        self.parser = TransitionParser(n_symbols, count_dependents=config.parser_counts_dependents)
         self.semantics = Semantics.from_functions({}, n_symbols=n_symbols * KEY_STRIDE)
         self.lexical: dict[int, int] = {}  # lexical symbol -> its own output token (reasoning.nsr.lexical)
         self.pooled = Semantics.from_functions({}, n_symbols=KEY_STRIDE)  # n_children -> shared lexical meaning

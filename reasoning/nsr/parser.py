@@ -42,6 +42,7 @@ BUFFER_FEATURES = 3  # symbols of the front items of the buffer
 CHILD_FEATURES_OF = 2  # the top items of the stack whose dependents are features
 DEPENDENT_FEATURES = 3  # leftmost, rightmost and second-rightmost dependent
 N_FEATURES = STACK_FEATURES + BUFFER_FEATURES + DEPENDENT_FEATURES * CHILD_FEATURES_OF
+MAX_COUNTED = 4  # with count_dependents, a stack item's number of dependents, read as at most this
 
 Step = tuple[Configuration, tuple[int, ...]]  # a configuration and the symbols of its tokens
 State = TypeVar("State")
@@ -57,14 +58,19 @@ class TransitionParser(nn.Module):
         hidden: the width of the MLP's hidden layer.
     """
 
-    def __init__(self, n_symbols: int, dim: int = 32, hidden: int = 128) -> None:
+    def __init__(self, n_symbols: int, dim: int = 32, hidden: int = 128, count_dependents: bool = False) -> None:
+        """A parser over symbols ``0 .. n_symbols - 1``; ``count_dependents`` adds the number of dependents
+        of the top 2 stack items (valency, at most ``MAX_COUNTED``) as 2 more features."""
         super().__init__()
         if n_symbols < 1:
             raise ValueError(f"the parser needs at least one symbol, got n_symbols={n_symbols}")
         self.n_symbols = n_symbols
         self.padding = n_symbols
-        self.embedding = nn.Embedding(n_symbols + 1, dim)
-        self.mlp = nn.Sequential(nn.Linear(N_FEATURES * dim, hidden), nn.ReLU(), nn.Linear(hidden, N_ACTIONS))
+        self.count_dependents = count_dependents
+        self.n_features = N_FEATURES + (CHILD_FEATURES_OF if count_dependents else 0)
+        n_ids = n_symbols + 1 + (MAX_COUNTED + 1 if count_dependents else 0)  # symbols, padding, counts
+        self.embedding = nn.Embedding(n_ids, dim)
+        self.mlp = nn.Sequential(nn.Linear(self.n_features * dim, hidden), nn.ReLU(), nn.Linear(hidden, N_ACTIONS))
 
     def _check_symbols(self, symbols: Sequence[int]) -> tuple[int, ...]:
         """``symbols`` as a tuple of ints, each checked to lie in [0, n_symbols)."""
@@ -75,23 +81,30 @@ class TransitionParser(nn.Module):
         return symbols
 
     def _feature_ids(self, config: Configuration, symbols: tuple[int, ...]) -> list[int]:
-        """The N_FEATURES symbol ids describing ``config`` (the padding id where a position is empty)."""
+        """The ``n_features`` ids describing ``config`` (the padding id where a position is empty)."""
         stack, buffer = config.stack, config.buffer
         positions: list[int | None] = [stack[-k] if k <= len(stack) else None for k in range(1, STACK_FEATURES + 1)]
         positions += [buffer[k] if k < len(buffer) else None for k in range(BUFFER_FEATURES)]
+        counts: list[int] = []
         for k in range(1, CHILD_FEATURES_OF + 1):
             item = stack[-k] if k <= len(stack) else None
             dependents = [] if item is None else [token for token, head in enumerate(config.heads) if head == item]
             positions += [dependents[0] if dependents else None, dependents[-1] if dependents else None,
                           dependents[-2] if len(dependents) > 1 else None]
-        return [self.padding if token is None else symbols[token] for token in positions]
+            if item is not None:
+                counts.append(self.padding + 1 + min(len(dependents), MAX_COUNTED))
+            else:
+                counts.append(self.padding)
+        ids = [self.padding if token is None else symbols[token] for token in positions]
+        return ids + counts if self.count_dependents else ids
 
     def features(self, config: Configuration, symbols: Sequence[int]) -> torch.Tensor:
-        """The feature ids of one configuration, LongTensor (N_FEATURES,).
+        """The feature ids of one configuration, LongTensor (n_features,).
 
         Order: stack top 3 (top first), buffer front 3, then the leftmost, rightmost and
         second-rightmost dependent of the stack top and of the second item; ``n_symbols`` marks an
-        empty position.
+        empty position. With ``count_dependents``, then the number of dependents of the stack top
+        and of the second item, as ``n_symbols + 1 + min(count, MAX_COUNTED)``.
 
         Args:
             config: a configuration over the n tokens of ``symbols``.
@@ -101,7 +114,7 @@ class TransitionParser(nn.Module):
         return torch.tensor(ids, dtype=torch.long, device=self.embedding.weight.device)
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
-        """Action logits (B, 3), unmasked, for feature ids (B, N_FEATURES)."""
+        """Action logits (B, 3), unmasked, for feature ids (B, n_features)."""
         return self.mlp(self.embedding(features).flatten(start_dim=1))
 
     def _masked_logits(self, steps: Sequence[Step]) -> torch.Tensor:

@@ -108,6 +108,13 @@ def test_features() -> None:
     features = parser.features(config, symbols)
     assert features.dtype == torch.long and features.shape == (N_FEATURES,)
     assert features.tolist() == [5, 3, pad, 2, pad, pad, 1, 1, pad, 0, 0, pad]
+    counting = TransitionParser(parser.n_symbols, dim=16, hidden=64, count_dependents=True)
+    one_dependent = pad + 2  # the count ids follow the padding id: 0 dependents, 1, ...
+    assert counting.features(config, symbols).tolist() == [*features.tolist(), one_dependent, one_dependent]
+    assert counting.features(initial(5), symbols).tolist()[-2:] == [pad, pad]  # no stack items to count
+    config = apply(apply(config, SHIFT), RIGHT_ARC)  # * gets its second dependent, 3
+    assert counting.features(config, symbols).tolist()[-2:] == [pad + 3, one_dependent]
+    assert counting(counting.features(config, symbols)[None]).shape == (1, 3)
 
 
 def test_log_probs_are_normalised_over_legal_derivations() -> None:
