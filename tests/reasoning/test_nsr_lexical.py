@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
+import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,6 +18,9 @@ from reasoning.nsr.program_search import induce
 from reasoning.nsr.semantics import Semantics
 from reasoning.nsr.symbol_tree import SymbolTree
 from reasoning.nsr.value_domain import ValueDomain
+from reasoning.seq2seq.interface import TrainBudget
+from reasoning.seq2seq.registry import create_model
+from reasoning.tasks.example import Example
 
 CONCAT_OWN = define("lex1", "concat(y, x)", [SEQ, SEQ])  # L/1(x, w) = concat(w, x)
 
@@ -168,3 +173,17 @@ def test_the_parser_reads_every_letter_as_one_category() -> None:
     learner, (rev, a, b, c) = _shift_as_reverse_learner(spell_in_order=True)
     first = min(a, b, c)
     assert learner.parse_symbols((rev, a, b, c)) == (rev, first, first, first)
+
+
+def test_with_copied_letters_the_parser_counts_dependents_and_a_saved_model_keeps_it(tmp_path: Path) -> None:
+    torch.set_num_threads(1)
+    train = [Example(tuple(f"copy {a} {b}".split()), (a, b)) for a in ("A1", "B2", "C3") for b in ("D4", "E5")]
+    model = create_model("nsr", stage_rounds=1)
+    model.fit(train, train, TrainBudget(minutes=0.02, patience=1), seed=0)
+    assert model.config["parser_counts_dependents"] and model.learner.parser.count_dependents
+    model.save(tmp_path)
+    assert type(model).load(tmp_path).learner.parser.count_dependents
+    scan_like = create_model("nsr", stage_rounds=1)  # no input token is copied: the default parser
+    walk = [Example(("walk",), ("I_WALK",)), Example(("walk", "twice"), ("I_WALK", "I_WALK"))]
+    scan_like.fit(walk, walk, TrainBudget(minutes=0.01, patience=1), seed=0)
+    assert not scan_like.config["parser_counts_dependents"]
