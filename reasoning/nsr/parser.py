@@ -5,8 +5,9 @@ dependency parser that reads the symbols perception assigned to the input segmen
 :class:`TransitionParser` is a Chen & Manning (2014)-style scorer for the arc-standard system of
 :mod:`reasoning.nsr.transitions`: a configuration is described by the symbols at fixed positions
 (the top 3 stack items, the front 3 buffer items, the leftmost, rightmost and second-rightmost
-dependent of the top 2 stack items: the last tells a head with one dependent from one with several),
-each embedded, concatenated and fed to an MLP that scores the 3 actions.
+dependent of the top 2 stack items: the last tells a head with one dependent from one with several;
+optionally how many dependents those two items have), each embedded, concatenated and fed to an MLP
+that scores the 3 actions.
 
 Illegal actions are masked before the softmax both in training and in decoding, so the action
 probabilities of every configuration sum to one over the legal actions and the parser defines a
