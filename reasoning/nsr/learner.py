@@ -173,6 +173,15 @@ class LearnerConfig:
     parser_counts_dependents: bool = False
 
 
+def _arities_of(keys: Iterable[int]) -> dict[int, frozenset[int]]:
+    """``symbol -> the numbers of children it has a meaning for``, from semantic ``keys``."""
+    arities: dict[int, frozenset[int]] = {}
+    for key in keys:
+        symbol, n_children = divmod(key, KEY_STRIDE)
+        arities[symbol] = arities.get(symbol, frozenset()) | {n_children}
+    return arities
+
+
 def semantic_key(symbol: int, n_children: int) -> int:
     """The index of a (symbol, number of children) pair among a semantics' functions."""
     return symbol * KEY_STRIDE + n_children
@@ -289,10 +298,7 @@ class Learner:
     def _update_parse_classes(self) -> None:
         in_context = Counter(symbol for tree, _, _ in self.explained.values() if len(tree) > 1
                              for symbol in tree.symbols)
-        arities: dict[int, frozenset[int]] = {}
-        for key, function in enumerate(self.semantics.functions):
-            if function is not None:
-                arities[key // KEY_STRIDE] = arities.get(key // KEY_STRIDE, frozenset()) | {key % KEY_STRIDE}
+        arities = _arities_of(key for key, function in enumerate(self.semantics.functions) if function is not None)
         classes: dict[int, int] = {}
         for symbol, category in arities.items():
             if symbol in in_context:
@@ -379,9 +385,9 @@ class Learner:
             return None if value is None else (*values[:node], value, *values[node + 1:])
 
         start: tuple[Value | None, ...] = (None,) * len(symbols)
-        width = self.config.beam_width
+        read, width = self.parse_symbols(symbols), self.config.beam_width
         for _ in range(self.config.beam_widenings + 1):
-            found = self.parser.beam_parse(self.parse_symbols(symbols), width, start, complete)
+            found = self.parser.beam_parse(read, width, start, complete)
             if found:
                 break
             width *= 4
@@ -389,12 +395,8 @@ class Learner:
 
     def _most_children(self) -> dict[int, int]:
         """``symbol -> the most children any of its programs (learned or borrowed) takes``."""
-        most: dict[int, int] = {}
         keys = [key for key, function in enumerate(self.semantics.functions) if function is not None]
-        for key in [*keys, *self.analogies]:
-            symbol, arity = divmod(key, KEY_STRIDE)
-            most[symbol] = max(most.get(symbol, -1), arity)
-        return most
+        return {symbol: max(arities) for symbol, arities in _arities_of([*keys, *self.analogies]).items()}
 
     @contextmanager
     def _borrowed_meanings(self) -> Iterator[None]:

@@ -68,7 +68,8 @@ LEXICAL_DEFAULTS: dict[str, Any] = {
     "simplify_up_to": 0,
     "new_arity_cost": 16.0,  # more than revising: reverse/1 over longer chains, not reverse/2 and reverse/3
     # Test inputs nest binary functions deeper than training's; the dependent count tells a function
-    # that has its arguments from one still waiting (without it one productivity seed read 41% wrong).
+    # that has its arguments from one still waiting (productivity seed 2: 99.99% with it; 98% of a
+    # 400-input test sample without it, with the same decoding).
     "parser_counts_dependents": True,
 }
 

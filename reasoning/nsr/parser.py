@@ -57,11 +57,11 @@ class TransitionParser(nn.Module):
             stands for a missing position.
         dim: the embedding size of each feature.
         hidden: the width of the MLP's hidden layer.
+        count_dependents: also describe a configuration by the number of dependents of the top 2
+            stack items (valency, read as at most ``MAX_COUNTED``): 2 more features.
     """
 
     def __init__(self, n_symbols: int, dim: int = 32, hidden: int = 128, count_dependents: bool = False) -> None:
-        """A parser over symbols ``0 .. n_symbols - 1``; ``count_dependents`` adds the number of dependents
-        of the top 2 stack items (valency, at most ``MAX_COUNTED``) as 2 more features."""
         super().__init__()
         if n_symbols < 1:
             raise ValueError(f"the parser needs at least one symbol, got n_symbols={n_symbols}")
@@ -92,12 +92,9 @@ class TransitionParser(nn.Module):
             dependents = [] if item is None else [token for token, head in enumerate(config.heads) if head == item]
             positions += [dependents[0] if dependents else None, dependents[-1] if dependents else None,
                           dependents[-2] if len(dependents) > 1 else None]
-            if item is not None:
-                counts.append(self.padding + 1 + min(len(dependents), MAX_COUNTED))
-            else:
-                counts.append(self.padding)
-        ids = [self.padding if token is None else symbols[token] for token in positions]
-        return ids + counts if self.count_dependents else ids
+            if self.count_dependents:
+                counts.append(self.padding if item is None else self.padding + 1 + min(len(dependents), MAX_COUNTED))
+        return [self.padding if token is None else symbols[token] for token in positions] + counts
 
     def features(self, config: Configuration, symbols: Sequence[int]) -> torch.Tensor:
         """The feature ids of one configuration, LongTensor (n_features,).
