@@ -61,6 +61,7 @@ from reasoning.nsr.program_eval import EvalLimits, Value
 from reasoning.nsr.semantics import Semantics, SymbolReport, count_examples, induce_semantics, post_order
 from reasoning.nsr.symbol_tree import SymbolTree
 from reasoning.nsr.tree_enumeration import arity_trees, projective_trees
+from reasoning.nsr.tree_grafting import grow_tree
 from reasoning.nsr.value_domain import ValueDomain
 
 T = TypeVar("T")
@@ -137,6 +138,10 @@ class LearnerConfig:
             finds no parse (a parser unsure of long inputs may rank the right step far down).
         parser_counts_dependents: the parser also sees how many dependents the top 2 stack items have
             (``TransitionParser(count_dependents=True)``).
+        parser_grafts: each parser training step also learns from this many longer trees grown by
+            grafting subtrees of the sampled explained trees into their argument slots
+            (:func:`~reasoning.nsr.tree_grafting.grow_tree`, :meth:`Learner.graft_slots`); 0 none.
+        graft_max_tokens: the longest tree grafting may grow.
         spell_in_order: with lexical symbols, only trees whose all-lexical subtrees write their tokens
             in input order explain an example (:meth:`Learner.breaks_lexical_reading`).
     """
@@ -171,6 +176,8 @@ class LearnerConfig:
     beam_width: int = 8
     beam_widenings: int = 2
     parser_counts_dependents: bool = False
+    parser_grafts: int = 0
+    graft_max_tokens: int = 80
 
 
 def _arities_of(keys: Iterable[int]) -> dict[int, frozenset[int]]:
@@ -775,9 +782,32 @@ class Learner:
             if not trees:
                 return
             self._optimizer.zero_grad()
-            loss = self.parser.loss([(self.parse_symbols(tree.symbols), tree.heads) for tree in trees])
+            examples = [(self.parse_symbols(tree.symbols), tree.heads) for tree in trees]
+            loss = self.parser.loss(examples + self._grown_trees(examples))
             loss.backward()
             self._optimizer.step()
+
+    def graft_slots(self, symbols: Sequence[int], heads: Sequence[int]) -> list[int]:
+        """The nodes of a tree (symbols (n,), heads (n,)) whose subtrees fill an argument slot.
+
+        A slot is the root or a child of a non-lexical node, and computes something from the input:
+        it is lexical or has children (a separator such as PCFG's comma is neither). Any slot's
+        subtree may stand in another's place (:mod:`reasoning.nsr.tree_grafting`).
+        """
+        has_children = {head for head in heads if head >= 0}
+        return [node for node, head in enumerate(heads)
+                if (head == -1 or symbols[head] not in self.lexical)
+                and (symbols[node] in self.lexical or node in has_children)]
+
+    def _grown_trees(self, examples: Sequence[tuple[tuple[int, ...], tuple[int, ...]]]
+                     ) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+        """Up to ``parser_grafts`` trees grown from ``examples`` (symbols (n,), heads (n,)) by 1-3 grafts each."""
+        if self.config.parser_grafts <= 0:
+            return []
+        slots = [self.graft_slots(symbols, heads) for symbols, heads in examples]
+        grown = (grow_tree(examples, slots, self._rng.randint(1, 3), self.config.graft_max_tokens, self._rng)
+                 for _ in range(self.config.parser_grafts))
+        return [tree for tree in grown if tree is not None]
 
     def description_length(self) -> float:
         """The size of the semantics: its program nodes, plus ``borrow_cost`` per borrowed constant.
