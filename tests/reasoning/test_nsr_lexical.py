@@ -175,7 +175,7 @@ def test_the_parser_reads_every_letter_as_one_category() -> None:
     assert learner.parse_symbols((rev, a, b, c)) == (rev, first, first, first)
 
 
-def test_with_copied_letters_the_parser_counts_dependents_and_a_saved_model_keeps_it(tmp_path: Path) -> None:
+def test_with_copied_letters_the_parser_counts_dependents_and_grafts_and_a_model_keeps_it(tmp_path: Path) -> None:
     torch.set_num_threads(1)
     train = [Example(tuple(f"copy {a} {b}".split()), (a, b)) for a in ("A1", "B2", "C3") for b in ("D4", "E5")]
     model = create_model("nsr", stage_rounds=1)
@@ -187,3 +187,4 @@ def test_with_copied_letters_the_parser_counts_dependents_and_a_saved_model_keep
     walk = [Example(("walk",), ("I_WALK",)), Example(("walk", "twice"), ("I_WALK", "I_WALK"))]
     scan_like.fit(walk, walk, TrainBudget(minutes=0.01, patience=1), seed=0)
     assert not scan_like.config["parser_counts_dependents"]
+    assert model.config["parser_grafts"] > 0 and scan_like.config["parser_grafts"] == 0
