@@ -124,8 +124,10 @@ class LearnerConfig:
         simplify_up_to: after the curriculum stages up to this input length, try dropping each
             meaning for a simpler account (:meth:`Learner.simplify`); 0 never.
         borrow_cost: what a borrowed constant adds to :meth:`Learner.description_length`.
-        predict_max_steps, predict_max_depth: evaluation bounds (node visits, nested calls) when
-            predicting; training uses :class:`~reasoning.nsr.program_eval.EvalLimits` defaults.
+        predict_max_steps, predict_max_depth, predict_max_len: evaluation bounds (node visits,
+            nested calls, tokens of a value) when predicting; training uses
+            :class:`~reasoning.nsr.program_eval.EvalLimits` defaults (values of up to 512 tokens;
+            a PCFG SET productivity target has 736).
         symbol_changes: whether abduction may change what perception saw (off: each token keeps the
             symbol perception gives it, which for token input is its own).
         letters_head_letters: with lexical symbols, only trees in which every child of a lexical
@@ -170,6 +172,7 @@ class LearnerConfig:
     borrow_cost: float = 8.0
     predict_max_steps: int = 200_000
     predict_max_depth: int = 1_000
+    predict_max_len: int = 4_096
     symbol_changes: bool = False
     spell_in_order: bool = True
     letters_head_letters: bool = True
@@ -377,9 +380,11 @@ class Learner:
         """Heads (n,) of the likeliest parses of ``symbols`` (n,) in which every subtree has a value (beam search).
 
         A hypothesis is dropped as soon as a node has more children than any program of its symbol
-        takes; the search is retried ``beam_widenings`` times, 4 times wider each, while it finds none.
+        takes, or (with ``letters_head_letters``) a lexical node has a child that is not; the search
+        is retried ``beam_widenings`` times, 4 times wider each, while it finds none.
         """
         most_children = self._most_children()
+        letters = self.lexical if self.config.letters_head_letters else {}
 
         def complete(values: tuple[Value | None, ...], heads: tuple[int, ...], node: int
                      ) -> tuple[Value | None, ...] | None:
@@ -387,6 +392,8 @@ class Learner:
             head = heads[node]
             if len(children) > MAX_ARITY or (
                     head >= 0 and heads.count(head) > most_children.get(symbols[head], -1)):
+                return None
+            if symbols[node] in letters and any(symbols[child] not in letters for child in children):
                 return None
             value = self._value(semantic_key(symbols[node], len(children)), tuple(values[c] for c in children))
             return None if value is None else (*values[:node], value, *values[node + 1:])
@@ -480,7 +487,7 @@ class Learner:
     def predict(self, sources: Sequence[tuple[str, ...]], token_ids: Sequence[Sequence[int]]) -> list[Value | None]:
         """The root value of the tree :meth:`read` gives each of B inputs (parsed in one batch); None when undefined.
 
-        Programs run with the wider bounds ``predict_max_steps`` and ``predict_max_depth`` (on a
+        Programs run with the wider bounds ``predict_max_steps``, ``predict_max_depth`` and ``predict_max_len`` (on a
         thread with a stack that deep): test values may be far larger than the training values.
         """
         return self._with_wide_limits(lambda: self._predict(sources, token_ids))
@@ -504,7 +511,8 @@ class Learner:
 
     def _with_wide_limits(self, run: Callable[[], T]) -> T:
         """``run()`` with the prediction bounds in force (on a deep stack when they are deeper than training's)."""
-        wide = EvalLimits(max_steps=self.config.predict_max_steps, max_depth=self.config.predict_max_depth)
+        wide = EvalLimits(max_steps=self.config.predict_max_steps, max_depth=self.config.predict_max_depth,
+                          max_len=self.config.predict_max_len)
         if wide == self._limits:
             return run()
         training_limits, training_values = self._limits, self._values

@@ -347,11 +347,7 @@ class NSRModel(Seq2SeqModel):
         if lexical:
             config = self._use_defaults(LEXICAL_DEFAULTS)
         self.learner = Learner(len(self.tokens), n_symbols, domain, config, seed)
-        if lexical:
-            symbols = self.learner.perceive([self._token_index[token] for token in lexical])[0]
-            output_index = {token: index for index, token in enumerate(domain.output_tokens)}
-            self.learner.set_lexical({symbol: output_index[token]
-                                      for symbol, token in zip(symbols, lexical, strict=True)})
+        self._mark_lexical(lexical)
         items = self._items(_distinct_inputs(train), domain)
         if not items:
             raise ValueError("no training example can be used (empty inputs, or targets the domain cannot write)")
@@ -437,6 +433,15 @@ class NSRModel(Seq2SeqModel):
             return []
         outputs = set(domain.output_tokens)
         return [token for token in self.tokens if token in outputs]
+
+    def _mark_lexical(self, lexical: Sequence[str]) -> None:
+        """Make the learner's symbols of the input tokens ``lexical`` (from :meth:`_lexical_tokens`) lexical."""
+        assert self.learner is not None
+        if not lexical:
+            return
+        symbols = self.learner.perceive([self._token_index[token] for token in lexical])[0]
+        output_index = {token: index for index, token in enumerate(self.learner.domain.output_tokens)}
+        self.learner.set_lexical({symbol: output_index[token] for symbol, token in zip(symbols, lexical, strict=True)})
 
     def _accuracy(self, items: Sequence[tuple[int, tuple[str, ...], list[int], Any]]) -> float:
         if not items:
@@ -541,6 +546,7 @@ class NSRModel(Seq2SeqModel):
         model.learner.set_semantics(Semantics(
             tuple(None if f is None else _function_of(f) for f in state["functions"]),
             tuple(_function_of(f) for f in state["library"])))
+        model._mark_lexical(model._lexical_tokens(domain))
         model.learner.parse_classes = {symbol: read_as for symbol, read_as in state.get("parse_classes", [])}
         model.learner.analogies = {key: _function_of(f) for key, f in state.get("analogies", [])}
         model.learner.analogy_lenders = {borrower: lender for borrower, lender in state.get("analogy_lenders", [])}

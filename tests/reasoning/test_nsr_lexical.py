@@ -169,6 +169,36 @@ def test_a_wrong_meaning_is_not_confirmed_by_reading_the_letters_out_of_order() 
         assert (tree is not None) == explained
 
 
+def test_the_beam_drops_a_letter_heading_a_function() -> None:
+    learner, symbols = _shift_as_reverse_learner(spell_in_order=False)
+    learner.config = replace(learner.config, beam_width=64, beam_widenings=0)  # wide enough to keep every parse
+    letters = set(learner.lexical)
+
+    def letter_over_function(heads: tuple[int, ...]) -> bool:
+        return any(head >= 0 and symbols[head] in letters and symbols[node] not in letters
+                   for node, head in enumerate(heads))
+
+    trees = learner._beam_trees(symbols)
+    assert trees and not any(letter_over_function(heads) for heads in trees)
+    learner.config = replace(learner.config, letters_head_letters=False)
+    assert any(letter_over_function(heads) for heads in learner._beam_trees(symbols))
+
+
+def test_a_prediction_may_be_longer_than_any_training_value() -> None:
+    """``rep rep rep rep a``, ``rep/1`` writing its argument 5 times, means 625 tokens; training caps values at 512."""
+    learner = Learner(2, 2, ValueDomain(("a",)), LearnerConfig(), seed=0)
+    rep, a = learner.perceive([0, 1])[0]
+    learner.set_lexical({a: 0})
+    pooled = Semantics.from_functions({0: define("lex0", "x", [SEQ]), 1: CONCAT_OWN}, n_symbols=KEY_STRIDE)
+    five = define("five", "concat(x, concat(x, concat(x, concat(x, x))))", [SEQ])
+    own = Semantics.from_functions({semantic_key(rep, 1): five}, n_symbols=2 * KEY_STRIDE)
+    learner.set_semantics(with_lexical_meanings(own, pooled, learner.lexical, KEY_STRIDE))
+    source = ("rep", "rep", "rep", "rep", "a")
+    assert learner.predict([source], [[0, 0, 0, 0, 1]]) == [(0,) * 625]
+    learner.config = replace(learner.config, predict_max_len=512)
+    assert learner.predict([source], [[0, 0, 0, 0, 1]]) == [None]
+
+
 def test_the_parser_reads_every_letter_as_one_category() -> None:
     learner, (rev, a, b, c) = _shift_as_reverse_learner(spell_in_order=True)
     first = min(a, b, c)
@@ -182,7 +212,9 @@ def test_with_copied_letters_the_parser_counts_dependents_and_grafts_and_a_model
     model.fit(train, train, TrainBudget(minutes=0.02, patience=1), seed=0)
     assert model.config["parser_counts_dependents"] and model.learner.parser.count_dependents
     model.save(tmp_path)
-    assert type(model).load(tmp_path).learner.parser.count_dependents
+    loaded = type(model).load(tmp_path).learner
+    assert loaded.parser.count_dependents
+    assert loaded.lexical == model.learner.lexical and len(loaded.lexical) == 5  # the letters stay letters
     scan_like = create_model("nsr", stage_rounds=1)  # no input token is copied: the default parser
     walk = [Example(("walk",), ("I_WALK",)), Example(("walk", "twice"), ("I_WALK", "I_WALK"))]
     scan_like.fit(walk, walk, TrainBudget(minutes=0.01, patience=1), seed=0)
