@@ -384,7 +384,6 @@ class Learner:
         is retried ``beam_widenings`` times, 4 times wider each, while it finds none.
         """
         most_children = self._most_children()
-        letters = self.lexical if self.config.letters_head_letters else {}
 
         def complete(values: tuple[Value | None, ...], heads: tuple[int, ...], node: int
                      ) -> tuple[Value | None, ...] | None:
@@ -393,7 +392,7 @@ class Learner:
             if len(children) > MAX_ARITY or (
                     head >= 0 and heads.count(head) > most_children.get(symbols[head], -1)):
                 return None
-            if symbols[node] in letters and any(symbols[child] not in letters for child in children):
+            if any(self._letter_over_nonletter(symbols[node], symbols[child]) for child in children):
                 return None
             value = self._value(semantic_key(symbols[node], len(children)), tuple(values[c] for c in children))
             return None if value is None else (*values[:node], value, *values[node + 1:])
@@ -614,14 +613,18 @@ class Learner:
         """
         if not self.lexical:
             return False
-        if self.config.letters_head_letters and any(
-                head >= 0 and keyed.symbols[head] // KEY_STRIDE in self.lexical
-                and keyed.symbols[node] // KEY_STRIDE not in self.lexical for node, head in enumerate(keyed.heads)):
+        if any(head >= 0 and self._letter_over_nonletter(keyed.symbols[head] // KEY_STRIDE,
+                                                          keyed.symbols[node] // KEY_STRIDE)
+               for node, head in enumerate(keyed.heads)):
             return True
         if not self.config.spell_in_order:
             return False
         spans = self._lexical_spans(keyed, unknown_only=False)
         return any(values[node] is not None and values[node] != span for node, span in spans.items())
+
+    def _letter_over_nonletter(self, parent: int, child: int) -> bool:
+        """Whether symbol ``parent`` heading symbol ``child`` breaks ``letters_head_letters``."""
+        return self.config.letters_head_letters and parent in self.lexical and child not in self.lexical
 
     def _guessed_leaves(self, keyed: SymbolTree) -> dict[int, tuple[Value, float]] | None:
         """``key -> (guessed constant, cost)`` for the unknown leaves abduction cannot reach; None when hopeless.
