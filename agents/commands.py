@@ -101,18 +101,24 @@ def register_training(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--encoder", choices=ENCODERS, default=defaults.encoder,
                        help="cnn: end-to-end NatureCNN; slots/slots-cycle: pretrained Slot Attention (plain / "
                             "cycle-consistency) pooled by a CLS transformer; objects: ground-truth objects (oracle)")
-    train.add_argument("-n", "--timesteps", type=int, default=defaults.timesteps, help="total env steps")
+    train.add_argument("-n", "--timesteps", type=int, default=None,
+                       help="total env steps (default: n_timesteps of agents/hyperparams/<algo>.yml for the env)")
     train.add_argument("--seed", type=int, default=defaults.seed, help="seed of the policy and envs")
-    train.add_argument("--n-envs", type=int, default=defaults.n_envs, help="parallel envs (one batched VecEnv)")
+    train.add_argument("--n-envs", type=int, default=None,
+                       help="parallel envs in one batched VecEnv (default: n_envs of the hyperparameter file)")
     train.add_argument("--eval-freq", type=int, default=defaults.eval_freq,
                        help="env steps between evaluations (0: off)")
     train.add_argument("--eval-episodes", type=int, default=defaults.eval_episodes, help="episodes per evaluation")
+    train.add_argument("--eval-splits", nargs="+", default=defaults.eval_splits, choices=list(VARIANTS),
+                       help="splits of the final evaluation (the training distribution is always one; the others "
+                            "are recorded as `slotmind eval` records them)")
     train.add_argument("--save-freq", type=int, default=defaults.save_freq, help="env steps between checkpoints")
     train.add_argument("--pretrained", default=None,
                        help="slot encoder (a `slotmind pretrain` run folder or encoder.pt); pretrained first if absent")
     train.add_argument("--finetune", action="store_true", help="train the slot encoder with the policy (slow path)")
     train.add_argument("--hyperparams", nargs="*", metavar="KEY=VALUE",
-                       help="algorithm hyperparameters, e.g. n_steps=256 learning_rate=1e-3")
+                       help="override the env's entry in agents/hyperparams/<algo>.yml, e.g. n_steps=256 "
+                            "learning_rate=1e-3 'policy_kwargs={net_arch: [64]}'")
     train.add_argument("--threads", type=int, default=defaults.threads, help="torch CPU threads")
     train.add_argument("--run-dir", default=None,
                        help="output folder (default: runs/train-<env>-<encoder>-s<seed>-<time>)")
@@ -124,19 +130,30 @@ def register_training(subparsers: argparse._SubParsersAction) -> None:
     train.set_defaults(handler=lazy_handler("agents.training.train_cli:run_train"))
 
     evaluate = subparsers.add_parser(
-        "eval", help="evaluate a trained run on named splits (success rate, return, 95%% CIs)",
+        "eval", help="evaluate a trained run, or the random / scripted reference policy, on named splits",
         description="Play --episodes episodes per split with the run's final (or last checkpointed) policy and "
                     "print success rate and mean return with 95%% confidence intervals; results are appended "
-                    "to the run's eval.json.",
+                    "to the run's eval.json. Beside the run, the table shows the random policy (the floor) and "
+                    "the scripted planner (the ceiling; ObjectWorld ids) on the same episodes.\n\n"
+                    "Without RUN_DIR, --policy random|scripted --env ID evaluates a reference policy alone.",
         formatter_class=HelpFormatter,
     )
-    evaluate.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by `slotmind train`")
+    evaluate.add_argument("run_dir", metavar="RUN_DIR", nargs="?", default=None,
+                          help="a folder written by `slotmind train` (or leave it out and give --policy)")
+    evaluate.add_argument("--policy", choices=("random", "scripted"), default=None,
+                          help="evaluate a reference policy instead of a run: random actions, or the planner "
+                               "that reads the ground-truth objects")
+    evaluate.add_argument("--env", default="slotmind/ObjectGoal-v0", help="env id of --policy (not of a run)")
+    evaluate.add_argument("--seed", type=int, default=0,
+                          help="evaluation seed of --policy (a run uses its own seed, so the episodes match)")
     evaluate.add_argument("--split", nargs="+", default=["train"], choices=list(VARIANTS),
                           help="splits: the training distribution and out-of-distribution variants")
-    evaluate.add_argument("--episodes", type=int, default=100, help="episodes per split")
+    evaluate.add_argument("--episodes", type=int, default=200, help="episodes per split")
     evaluate.add_argument("--stochastic", action="store_true",
                           help="sample actions from the policy instead of taking the most likely one (recorded in "
                                "eval.json; `slotmind compare` uses deterministic results only)")
+    evaluate.add_argument("--no-references", action="store_true",
+                          help="leave the random and scripted rows out of a run's table")
     evaluate.add_argument("--quiet", action="store_true", help="no progress output")
     evaluate.set_defaults(handler=lazy_handler("agents.training.train_cli:run_eval"))
 
@@ -148,7 +165,9 @@ def register_analysis(subparsers: argparse._SubParsersAction) -> None:
     compare = subparsers.add_parser(
         "compare", help="compare runs across encoders and seeds: mean ± std table and learning curves",
         description="Group runs by env, encoder and algorithm and print success rate and mean return (mean ± std "
-                    "over seeds), the success rate on every split evaluated with `slotmind eval`, and timesteps. "
+                    "over seeds), the success rate on every split evaluated with `slotmind eval`, and timesteps; "
+                    "below each env's runs, the random policy (floor) and the scripted planner (ceiling) on the "
+                    "same splits (200 episodes each). "
                     "Writes curves.png (return and success vs env steps, mean over seeds with a min-max band), "
                     "compare.json and compare.csv to a folder and prints its path last.",
         formatter_class=HelpFormatter,
@@ -158,6 +177,8 @@ def register_analysis(subparsers: argparse._SubParsersAction) -> None:
     compare.add_argument("--out", default=None, help="output folder (default: runs/compare-<time>)")
     compare.add_argument("--smooth", type=int, default=0,
                          help="moving-average window of the curves, in episodes (0: 5%% of the shortest run)")
+    compare.add_argument("--no-references", action="store_true",
+                         help="leave out the random (floor) and scripted (ceiling) rows of each env")
     compare.set_defaults(handler=lazy_handler("agents.training.compare:run_compare"))
 
     watch = subparsers.add_parser(

@@ -5,17 +5,20 @@ from __future__ import annotations
 import numpy as np
 
 from envs.batched_world import BatchedWorld
+from envs.scripted_policy import ScriptedPolicy
 from envs.world_config import TASKS, WorldConfig
 
 
 def warm_kernels() -> None:
-    """Run reset, step, render (with and without masks) and observe on a tiny batch of each task."""
+    """Run reset, step, render (with and without masks), observe and the scripted policy on a tiny batch
+    of each task."""
     for task in TASKS:
-        world = BatchedWorld(WorldConfig(task=task, obs_mode="rgb+objects"), 2)
+        config = WorldConfig(task=task, obs_mode="rgb+objects")
+        world = BatchedWorld(config, 2)
         world.seed(0)
         world.reset()
         world.step(np.zeros(2, dtype=np.int64))
-        world.observe()
+        ScriptedPolicy(config).predict(world.observe()["objects"])
         world.render_masks()
         world.reset(np.array([True, False]))
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from agents.encoders.pretrain import ProgressState, TrainingDiverged, pretrain
 from agents.encoders.pretrain_config import PretrainConfig
+from agents.run_reporter import RunReporter, wide_console
 from envs.command_line import UserError
 from envs.registry import SPEC_KWARGS
 from envs.run_files import new_run_dir
@@ -51,20 +50,18 @@ def summary_table(metrics: dict, title: str) -> Table:
 def run_pretrain(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     run_dir = Path(args.run_dir) if args.run_dir else new_run_dir(f"pretrain-{config.model}")
-    console = Console()
+    console = wide_console()
     budget = f"{config.minutes:g} min" if config.minutes is not None else f"{config.steps} steps"
     console.print(f"pretraining {config.model} on {config.env_id} for {budget} (seed {config.seed}) -> {run_dir}")
-    columns = [TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-               TextColumn("{task.fields[status]}")]
     try:
-        with Progress(*columns, console=console, disable=args.quiet) as progress:
-            bar = progress.add_task("training", total=1.0, status="collecting frames")
+        with RunReporter(console, quiet=args.quiet) as reporter:
+            reporter.phase("training", 1.0, unit="")
+            reporter.update(0.0, "collecting frames")
 
             def show(state: ProgressState) -> None:
                 fg = f"{state.fg_ari:.3f}" if state.fg_ari is not None else "-"
-                progress.update(bar, completed=state.fraction,
-                                status=f"step {state.step}  loss {state.loss:.4f}  "
-                                       f"{state.images_per_s:.0f} img/s  FG-ARI {fg}")
+                reporter.update(state.fraction, f"step {state.step}  loss {state.loss:.4f}  "
+                                                f"{state.images_per_s:.0f} img/s  FG-ARI {fg}")
 
             metrics = pretrain(config, run_dir, on_progress=show)
     except TrainingDiverged as error:

@@ -128,6 +128,7 @@ class ProgressCallback(BaseCallback):
             "fps": (self.model.num_timesteps - self._start_steps) / max(now - self._start, 1e-9),
             "mean_return": float(np.mean([e["r"] for e in episodes])) if episodes else float("nan"),
             "success_rate": float(np.mean(successes)) if successes else float("nan"),
+            "episodes": len(successes) if successes else len(episodes),
         }
 
 

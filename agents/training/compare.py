@@ -191,7 +191,8 @@ def group_rows(runs: list[RunSummary]) -> list[dict[str, Any]]:
     for (env_id, encoder, algo), members in group_runs(runs).items():
         success = mean_std([r.success_rate for r in members])
         ret = mean_std([r.mean_return for r in members])
-        row: dict[str, Any] = {"env": env_id, "encoder": encoder, "algo": algo, "n_seeds": len(members),
+        row: dict[str, Any] = {"env": env_id, "encoder": encoder, "algo": algo, "reference": False,
+                               "n_seeds": len(members),
                                "seeds": " ".join(str(r.seed) for r in members),
                                "success_mean": success[0], "success_std": success[1],
                                "return_mean": ret[0], "return_std": ret[1],
@@ -206,10 +207,43 @@ def group_rows(runs: list[RunSummary]) -> list[dict[str, Any]]:
     return rows
 
 
+REFERENCE_EPISODES = 200
+
+
+def reference_rows(runs: list[RunSummary], splits: list[str], episodes: int = REFERENCE_EPISODES
+                   ) -> list[dict[str, Any]]:
+    """For every env of ``runs``: a row of the random policy and (ObjectWorld ids) one of the scripted planner,
+    shaped like ``group_rows`` rows (``reference`` True, std NaN), on the train split and ``splits``, played
+    on the evaluation episodes of seed 0."""
+    from agents.training.reference_policies import REFERENCE_LABELS, evaluate_reference
+    from envs.registry import is_minigrid
+
+    rows = []
+    for env_id in dict.fromkeys(run.env_id for run in runs):
+        for name in ("random", "scripted"):
+            if name == "scripted" and is_minigrid(env_id):
+                continue
+            train = evaluate_reference(name, env_id, "train", episodes)
+            row: dict[str, Any] = {"env": env_id, "encoder": REFERENCE_LABELS[name], "algo": "-", "reference": True,
+                                   "n_seeds": 1, "seeds": "0", "success_mean": train["success_rate"],
+                                   "success_std": math.nan, "return_mean": train["mean_return"],
+                                   "return_std": math.nan, "scored_n": 1}
+            for split in splits:
+                result = train if split == "train" else evaluate_reference(name, env_id, split, episodes)
+                row[f"{split}_success_mean"], row[f"{split}_success_std"] = result["success_rate"], math.nan
+                row[f"{split}_n"] = 1
+            row["timesteps"] = 0
+            rows.append(row)
+    return rows
+
+
 def format_mean_std(mean: float, std: float, n: int | None = None, of: int | None = None) -> str:
-    """"mean ± std", with "(n=...)" when only ``n`` of the group's ``of`` seeds have the value."""
+    """"mean ± std", with "(n=...)" when only ``n`` of the group's ``of`` seeds have the value; the mean
+    alone when std is NaN (a single reference evaluation)."""
     if not math.isfinite(mean):
         return "-"
+    if not math.isfinite(std):
+        return f"{mean:.3f}"
     return f"{mean:.3f} ± {std:.3f}" + (f" (n={n})" if n is not None and n != of else "")
 
 
@@ -226,12 +260,12 @@ def comparison_table(rows: list[dict[str, Any]], splits: list[str]) -> Any:
     for row in rows:
         timesteps = row["timesteps"]
         table.add_row(row["env"].removeprefix("slotmind/"), row["encoder"], row["algo"],
-                      f"{row['seeds']} ({row['n_seeds']})",
+                      "-" if row.get("reference") else f"{row['seeds']} ({row['n_seeds']})",
                       format_mean_std(row["success_mean"], row["success_std"], row["scored_n"], row["n_seeds"]),
                       format_mean_std(row["return_mean"], row["return_std"], row["scored_n"], row["n_seeds"]),
                       *(format_mean_std(row[f"{s}_success_mean"], row[f"{s}_success_std"], row[f"{s}_n"],
                                         row["n_seeds"]) for s in splits),
-                      f"{timesteps:,}" if isinstance(timesteps, int) else timesteps)
+                      "-" if row.get("reference") else f"{timesteps:,}" if isinstance(timesteps, int) else timesteps)
     return table
 
 
@@ -315,12 +349,15 @@ def _json_safe(value: Any) -> Any:
     return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
-def write_comparison(runs: list[RunSummary], out_dir: Path, window: int = 0) -> list[dict[str, Any]]:
-    """Write ``curves.png``, ``compare.json`` (splits, groups, runs) and ``compare.csv`` (one row per group)
-    to ``out_dir``; returns the group rows."""
+def write_comparison(runs: list[RunSummary], out_dir: Path, window: int = 0,
+                     references: bool = True) -> list[dict[str, Any]]:
+    """Write ``curves.png``, ``compare.json`` (splits, groups, references, runs) and ``compare.csv`` (one row
+    per group, then the reference rows) to ``out_dir``; returns the rows of the table: each env's groups
+    followed by its reference rows."""
     from envs.run_files import write_csv_atomic, write_json_atomic
 
-    rows = group_rows(runs)
+    groups = group_rows(runs)
+    extra = reference_rows(runs, split_names(runs)) if references else []
     out_dir.mkdir(parents=True, exist_ok=True)
     plot_curves(runs, out_dir / "curves.png", window)
     per_run = [{"run_dir": str(r.run_dir), "env": r.env_id, "encoder": r.encoder, "algo": r.algo, "seed": r.seed,
@@ -328,11 +365,14 @@ def write_comparison(runs: list[RunSummary], out_dir: Path, window: int = 0) -> 
                 "mean_return": _json_safe(r.mean_return),
                 "split_success": {k: _json_safe(v) for k, v in r.split_success.items()},
                 "episodes": len(r.returns)} for r in runs]
-    write_json_atomic(out_dir / "compare.json", {"splits": split_names(runs),
-                                                 "groups": [{k: _json_safe(v) for k, v in row.items()} for row in rows],
-                                                 "runs": per_run})
-    write_csv_atomic(out_dir / "compare.csv", rows)
-    return rows
+    write_json_atomic(out_dir / "compare.json", {
+        "splits": split_names(runs),
+        "groups": [{k: _json_safe(v) for k, v in row.items()} for row in groups],
+        "references": [{k: _json_safe(v) for k, v in row.items()} for row in extra],
+        "runs": per_run})
+    write_csv_atomic(out_dir / "compare.csv", groups + extra)
+    return [row for env_id in dict.fromkeys(r["env"] for r in groups)
+            for row in [*(r for r in groups if r["env"] == env_id), *(r for r in extra if r["env"] == env_id)]]
 
 
 def run_compare(args: argparse.Namespace) -> int:
@@ -349,14 +389,16 @@ def run_compare(args: argparse.Namespace) -> int:
     only_sweep = len(args.run_dirs) == 1 and is_sweep_dir(Path(args.run_dirs[0]))
     out_dir = Path(args.out) if args.out else Path(args.run_dirs[0]) / COMPARE_DIR if only_sweep else new_run_dir(
         "compare")
-    print_comparison(runs, out_dir, args.smooth, Console() if sys.stdout.isatty() else Console(width=200))
+    print_comparison(runs, out_dir, args.smooth, Console() if sys.stdout.isatty() else Console(width=200),
+                     references=not args.no_references)
     print(out_dir)
     return 0
 
 
-def print_comparison(runs: list[RunSummary], out_dir: Path, window: int, console: Any) -> list[dict[str, Any]]:
+def print_comparison(runs: list[RunSummary], out_dir: Path, window: int, console: Any,
+                     references: bool = True) -> list[dict[str, Any]]:
     """Write the comparison of ``runs`` to ``out_dir`` (``write_comparison``) and print its table on ``console``
-    (give a wide one for logs and pipes, so each group stays on one line); returns the group rows."""
-    rows = write_comparison(runs, out_dir, window)
+    (give a wide one for logs and pipes, so each group stays on one line); returns the rows."""
+    rows = write_comparison(runs, out_dir, window, references)
     console.print(comparison_table(rows, split_names(runs)))
     return rows

@@ -9,6 +9,7 @@ from stable_baselines3.common.vec_env import VecEnv, VecMonitor
 
 from agents.encoders.api import SlotEncoder
 from agents.slot_vec_env import SlotObservationVecEnv
+from agents.training.progress_reward import ProgressRewardVecEnv
 from agents.training.train_config import TrainConfig
 from envs.registry import VARIANTS, is_minigrid, make_vec_env
 
@@ -23,13 +24,17 @@ def split_overrides(env_id: str, split: str) -> dict[str, Any]:
 
 
 def build_vec_env(config: TrainConfig, encoder: SlotEncoder | None, n_envs: int, seed: int, split: str = "train",
-                  monitor_file: Path | None = None) -> VecEnv:
+                  monitor_file: Path | None = None, training: bool = False) -> VecEnv:
     """The run's VecEnv: ``objects`` observations for the oracle, RGB otherwise, turned into slots
-    once per step when the slot encoder is frozen; wrapped in a VecMonitor (is_success recorded)."""
+    once per step when the slot encoder is frozen; wrapped in a VecMonitor (is_success recorded).
+    With ``training`` the run's ``progress_reward`` (if any) is added outside the monitor."""
     obs_mode = "objects" if config.encoder == "objects" else "rgb"
     venv = make_vec_env(config.env_id, n_envs, seed=seed, obs_mode=obs_mode,
                         **split_overrides(config.env_id, split))
     venv = VecMonitor(venv, filename=str(monitor_file) if monitor_file else None, info_keywords=("is_success",))
+    scale = float(config.resolved.get("progress_reward") or 0.0)
+    if training and scale:
+        venv = ProgressRewardVecEnv(venv, scale)
     return encode_observations(config, venv, encoder)
 
 

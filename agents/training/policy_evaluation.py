@@ -11,11 +11,14 @@ from stable_baselines3.common.vec_env import VecEnv
 from agents.training.episode_stats import mean_interval, wilson_interval
 
 EVAL_SEED_OFFSET = 1_000_003  # evaluation episodes never reuse the training env seeds
+EVAL_ENVS = 16  # envs an evaluation plays its episodes on (at most; fewer for fewer episodes)
 
 
-def run_episodes(model: BaseAlgorithm, env: VecEnv, episodes: int, deterministic: bool = True
+def run_episodes(model: BaseAlgorithm | Any, env: VecEnv, episodes: int, deterministic: bool = True
                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Play exactly ``episodes`` episodes (spread over the envs) -> (returns (E,), successes (E,) bool)."""
+    """Play exactly ``episodes`` episodes (spread over the envs) -> (returns (E,), successes (E,) bool).
+
+    ``model`` is anything with SB3's ``predict(observations, deterministic=...)``."""
     n_envs = env.num_envs
     # Env i plays episodes i, i + n, ...: the count per env is fixed in advance, so short episodes
     # do not crowd out long ones.

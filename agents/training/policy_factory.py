@@ -9,24 +9,46 @@ from stable_baselines3 import A2C, DQN, PPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.vec_env import VecEnv
 
-from agents.extractors import FinetuneSlotExtractor, SetExtractor
+from agents.extractors import FinetuneSlotExtractor
+from agents.relative_set_extractor import RelativeSetExtractor
+from agents.slot_vec_env import SLOT_GEOMETRY
 from agents.training.train_config import TrainConfig
+from envs.registry import is_minigrid
 
 ALGO_CLASSES: dict[str, type[BaseAlgorithm]] = {"ppo": PPO, "a2c": A2C, "dqn": DQN}
+EXTRACTOR_KEY = "extractor"  # policy_kwargs entry holding the features extractor's own settings
 
 
-def policy_spec(config: TrainConfig, encoder_path: str | None) -> tuple[str, dict[str, Any]]:
-    """(policy name, policy_kwargs) for the run's encoder."""
+def row_layout(config: TrainConfig, observation_space: spaces.Space) -> dict[str, Any]:
+    """Where a ``RelativeSetExtractor`` finds positions, sizes, presence and the agent in the run's rows."""
+    if config.encoder != "objects":  # slot rows: the slot vector, then SLOT_GEOMETRY; no flags
+        first = observation_space.shape[-1] - len(SLOT_GEOMETRY)
+        return {"position_columns": (first, first + 1), "size_column": first + 2, "presence_column": None,
+                "self_column": None}
+    if is_minigrid(config.env_id):
+        from envs.minigrid_adapter import FEATURE_NAMES as names
+    else:
+        from envs.observe_kernel import FEATURE_NAMES as names
+    return {"position_columns": (names.index("x"), names.index("y")),
+            "size_column": names.index("size") if "size" in names else None, "presence_column": 0,
+            "self_column": names.index("is_agent") if "is_agent" in names else names.index("type_agent")}
+
+
+def policy_spec(config: TrainConfig, encoder_path: str | None, observation_space: spaces.Space
+                ) -> tuple[str, dict[str, Any]]:
+    """(policy name, policy_kwargs) for the run's encoder; the resolved ``policy_kwargs`` hyperparameter
+    gives ``net_arch`` and the like, its ``features_dim`` and ``extractor`` entries go to the extractor."""
+    kwargs = config.policy_kwargs()
+    extractor_kwargs = dict(kwargs.pop(EXTRACTOR_KEY, None) or {})
+    if "features_dim" in kwargs:
+        extractor_kwargs["features_dim"] = kwargs.pop("features_dim")
     if config.encoder == "cnn":
-        return "CnnPolicy", {}
+        return "CnnPolicy", {**kwargs, "features_extractor_kwargs": extractor_kwargs}
     if config.finetune:
-        return "CnnPolicy", {"features_extractor_class": FinetuneSlotExtractor,
-                             "features_extractor_kwargs": {"encoder_path": encoder_path,
-                                                           "features_dim": config.features_dim}}
-    presence = 0 if config.encoder == "objects" else None  # column 0 of object rows is "present"
-    return "MlpPolicy", {"features_extractor_class": SetExtractor,
-                         "features_extractor_kwargs": {"features_dim": config.features_dim,
-                                                       "presence_column": presence}}
+        return "CnnPolicy", {**kwargs, "features_extractor_class": FinetuneSlotExtractor,
+                             "features_extractor_kwargs": {"encoder_path": encoder_path, **extractor_kwargs}}
+    return "MlpPolicy", {**kwargs, "features_extractor_class": RelativeSetExtractor,
+                         "features_extractor_kwargs": {**row_layout(config, observation_space), **extractor_kwargs}}
 
 
 def make_model(config: TrainConfig, env: VecEnv, encoder_path: str | None,
@@ -34,7 +56,7 @@ def make_model(config: TrainConfig, env: VecEnv, encoder_path: str | None,
     """A fresh algorithm instance for ``config`` on ``env``; ValueError when they do not fit."""
     if config.algo == "dqn" and not isinstance(env.action_space, spaces.Discrete):
         raise ValueError(f"--algo dqn needs a discrete action space; {config.env_id} has {env.action_space}")
-    policy, policy_kwargs = policy_spec(config, encoder_path)
+    policy, policy_kwargs = policy_spec(config, encoder_path, env.observation_space)
     return ALGO_CLASSES[config.algo](policy, env, seed=config.seed, device="cpu", verbose=0,
                                      tensorboard_log=tensorboard_dir, policy_kwargs=policy_kwargs,
                                      **config.algo_kwargs())

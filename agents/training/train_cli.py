@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from agents.run_reporter import RunReporter, wide_console
+from agents.training.reference_policies import REFERENCE_LABELS
 from agents.training.train_config import TrainConfig, parse_hyperparams
 from envs.command_line import UserError
-from envs.registry import check_env_id
+from envs.registry import check_env_id, is_minigrid
 from envs.run_files import new_run_dir
 
 
@@ -20,27 +20,38 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     check_env_id(args.env)
     return TrainConfig(env_id=args.env, algo=args.algo, encoder=args.encoder, timesteps=args.timesteps,
                        seed=args.seed, n_envs=args.n_envs, eval_freq=args.eval_freq, save_freq=args.save_freq,
-                       eval_episodes=args.eval_episodes, pretrained=args.pretrained, finetune=args.finetune,
+                       eval_episodes=args.eval_episodes, eval_splits=args.eval_splits,
+                       pretrained=args.pretrained, finetune=args.finetune,
                        threads=args.threads, hyperparams=parse_hyperparams(args.hyperparams or []))
 
 
 def results_table(title: str, results: list[dict]) -> Table:
-    """One row per evaluated split: success rate and mean return with 95% intervals."""
+    """One row per evaluated (policy, split): success rate and mean return with 95% intervals; a result's
+    "policy_name" labels its row (a learned run's rows say "learned")."""
     table = Table(title=title)
-    for column in ("split", "episodes", "success rate [95% CI]", "mean return [95% CI]"):
-        table.add_column(column, justify="left" if column == "split" else "right")
+    for column in ("policy", "split", "episodes", "success rate [95% CI]", "mean return [95% CI]"):
+        table.add_column(column, justify="left" if column in ("policy", "split") else "right")
     for r in results:
-        table.add_row(r["split"], str(r["episodes"]),
+        name = r.get("policy_name", "learned")
+        table.add_row(REFERENCE_LABELS.get(name, name), r["split"], str(r["episodes"]),
                       f"{r['success_rate']:.3f} [{r['success_ci95'][0]:.3f}, {r['success_ci95'][1]:.3f}]",
                       f"{r['mean_return']:.3f} [{r['return_ci95'][0]:.3f}, {r['return_ci95'][1]:.3f}]")
     return table
+
+
+def reference_results(env_id: str, splits: list[str], episodes: int, seed: int) -> list[dict]:
+    """Random and (on ObjectWorld ids) scripted results on every split, on the episodes a run of ``seed`` plays."""
+    from agents.training.reference_policies import REFERENCE_POLICIES, evaluate_reference
+
+    names = [n for n in REFERENCE_POLICIES if n == "random" or not is_minigrid(env_id)]
+    return [evaluate_reference(name, env_id, split, episodes, seed) for split in splits for name in names]
 
 
 def run_train(args: argparse.Namespace) -> int:
     from agents.encoders.checkpoint import CheckpointError
     from agents.training.trainer import TrainingDivergedError, train
 
-    console = Console()
+    console = wide_console()
     if args.fps_check is not None:
         return _fps_check(args, console)
     if args.resume:
@@ -56,26 +67,19 @@ def run_train(args: argparse.Namespace) -> int:
         run_dir = Path(args.run_dir) if args.run_dir else new_run_dir(
             f"train-{config.env_id.split('/')[-1]}-{config.encoder}-s{config.seed}")
         console.print(f"training {config.algo} + {config.encoder} on {config.env_id} for {config.timesteps:,} steps "
-                      f"(seed {config.seed}) -> {run_dir}")
-    columns = [TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,.0f}/{task.total:,.0f}"),
-               TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[status]}")]
+                      f"with {config.n_envs} envs (seed {config.seed}) -> {run_dir}")
+        console.print(f"hyperparameters: {config.hyperparams_source}", highlight=False)
     try:
-        with Progress(*columns, console=console, disable=args.quiet) as progress:
-            bar = progress.add_task("steps", total=config.timesteps, status="")
-
-            def show(snapshot: dict[str, float]) -> None:
-                ret, success = snapshot["mean_return"], snapshot["success_rate"]
-                status = (f"{snapshot['fps']:.0f} fps  return {ret:.2f}" if not math.isnan(ret) else
-                          f"{snapshot['fps']:.0f} fps")
-                if not math.isnan(success):
-                    status += f"  success {success:.2f}"
-                progress.update(bar, completed=snapshot["num_timesteps"], status=status)
-
-            evaluations = train(config, run_dir, resume=bool(args.resume), on_progress=show, say=console.print)
+        with RunReporter(console, quiet=args.quiet) as reporter:
+            evaluations = train(config, run_dir, resume=bool(args.resume), reporter=reporter)
     except (TrainingDivergedError, CheckpointError) as error:
         raise UserError(str(error)) from error
-    console.print(results_table(f"{config.encoder} on {config.env_id}, {evaluations['num_timesteps']:,} steps",
-                                evaluations["final"]))
+    table = results_table(f"{config.encoder} on {config.env_id}, {evaluations['num_timesteps']:,} steps",
+                          evaluations["final"])
+    rl_s = evaluations["wall_s"] - evaluations["pretrain_s"]
+    table.caption = (f"{evaluations['env_steps_per_s']:,.0f} env steps/s over {rl_s:.0f} s of RL (evaluations "
+                     f"included); whole run {evaluations['wall_s']:.0f} s")
+    console.print(table)
     print(run_dir)
     return 0
 
@@ -113,9 +117,26 @@ def _fps_check(args: argparse.Namespace, console: Console) -> int:
 def run_eval(args: argparse.Namespace) -> int:
     from agents.training.evaluate_run import evaluate_run_dir
 
-    console = Console()
-    results = evaluate_run_dir(Path(args.run_dir), args.split, args.episodes, progress=not args.quiet,
+    console = wide_console()
+    if args.episodes < 1:
+        raise UserError(f"--episodes {args.episodes}: evaluate at least 1 episode")
+    if args.policy is not None:
+        if args.run_dir is not None:
+            raise UserError("give either RUN_DIR or --policy, not both")
+        from agents.training.reference_policies import evaluate_reference
+
+        check_env_id(args.env)
+        results = [evaluate_reference(args.policy, args.env, split, args.episodes, args.seed) for split in args.split]
+        console.print(results_table(f"{args.policy} policy on {args.env}", results))
+        return 0
+    if args.run_dir is None:
+        raise UserError("give a run folder (RUN_DIR, from `slotmind train`) or --policy random|scripted --env ID")
+    run_dir = Path(args.run_dir)
+    results = evaluate_run_dir(run_dir, args.split, args.episodes, progress=not args.quiet,
                                deterministic=not args.stochastic)
+    if not args.no_references:
+        config = TrainConfig.load(run_dir)
+        results += reference_results(config.env_id, args.split, args.episodes, config.seed)
     policy = "sampled" if args.stochastic else "greedy"
     console.print(results_table(f"evaluation of {args.run_dir} ({policy} actions)", results))
     return 0

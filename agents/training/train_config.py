@@ -11,43 +11,51 @@ import yaml
 
 ALGOS: tuple[str, ...] = ("ppo", "a2c", "dqn")
 ENCODERS: tuple[str, ...] = ("cnn", "slots", "slots-cycle", "objects")
-# Default hyperparameters per algorithm, sized for a 2-core CPU; --hyperparams overrides them.
-DEFAULT_HYPERPARAMS: dict[str, dict[str, Any]] = {
-    "ppo": {"n_steps": 128, "batch_size": 256, "n_epochs": 4, "learning_rate": 3e-4, "gamma": 0.99,
-            "gae_lambda": 0.95, "ent_coef": 0.01, "clip_range": 0.2},
-    "a2c": {"n_steps": 16, "learning_rate": 7e-4, "gamma": 0.99, "ent_coef": 0.01},
-    "dqn": {"learning_rate": 1e-4, "buffer_size": 50_000, "learning_starts": 1_000, "batch_size": 64,
-            "train_freq": 4, "target_update_interval": 1_000, "exploration_fraction": 0.2},
-}
 CONFIG_NAME = "config.yaml"
 
 
 @dataclass
 class TrainConfig:
-    """An RL run: env, algorithm, encoder, budget and hyperparameters."""
+    """An RL run: env, algorithm, encoder, budget and hyperparameters.
+
+    ``hyperparams`` are the ``--hyperparams`` overrides; ``resolved`` is what the run uses: the entry of
+    ``agents/hyperparams/<algo>.yml`` for the env and encoder with the overrides on top
+    (``hyperparams_source`` says which entries). ``timesteps`` and ``n_envs`` left at None come from
+    there too. A saved config keeps ``resolved``, so a run resumes with its own settings even after the
+    file changes.
+    """
 
     env_id: str = "slotmind/ObjectGoal-v0"
     algo: str = "ppo"
     encoder: str = "slots-cycle"
-    timesteps: int = 150_000
+    timesteps: int | None = None
     seed: int = 0
-    n_envs: int = 16
+    n_envs: int | None = None
     eval_freq: int = 25_000
     eval_episodes: int = 50
+    eval_splits: list[str] = field(default_factory=lambda: ["train"])
     save_freq: int = 25_000
     pretrained: str | None = None
     finetune: bool = False
-    features_dim: int = 128
     threads: int = 2
     hyperparams: dict[str, Any] = field(default_factory=dict)
+    resolved: dict[str, Any] = field(default_factory=dict)
+    hyperparams_source: str = ""
 
     def __post_init__(self) -> None:
         if self.algo not in ALGOS:
             raise ValueError(f"--algo {self.algo!r} is unknown; choose from {', '.join(ALGOS)}")
         if self.encoder not in ENCODERS:
             raise ValueError(f"--encoder {self.encoder!r} is unknown; choose from {', '.join(ENCODERS)}")
+        if not self.resolved:
+            self._resolve()
         if self.timesteps < 1 or self.n_envs < 1 or self.seed < 0:
             raise ValueError("--timesteps and --n-envs must be >= 1 and --seed >= 0")
+        from envs.registry import VARIANTS
+
+        unknown = [split for split in self.eval_splits if split not in VARIANTS]
+        if unknown:
+            raise ValueError(f"--eval-splits: unknown {', '.join(unknown)}; choose from {', '.join(VARIANTS)}")
         if self.finetune and not self.uses_slots:
             raise ValueError("--finetune only applies to the slot encoders (slots, slots-cycle)")
 
@@ -55,9 +63,29 @@ class TrainConfig:
     def uses_slots(self) -> bool:
         return self.encoder.startswith("slots")
 
+    def _resolve(self) -> None:
+        from agents.training.hyperparam_file import resolve
+
+        self.resolved, self.hyperparams_source = resolve(self.algo, self.env_id, self.encoder, self.hyperparams)
+        # Flags given on the command line win over the file; the resolved values record what the run used.
+        if self.timesteps is None:
+            self.timesteps = int(self.resolved["n_timesteps"])
+        if self.n_envs is None:
+            self.n_envs = int(self.resolved["n_envs"])
+        self.resolved["n_timesteps"], self.resolved["n_envs"] = self.timesteps, self.n_envs
+
     def algo_kwargs(self) -> dict[str, Any]:
-        """The algorithm's keyword arguments: defaults overridden by ``hyperparams``."""
-        return {**DEFAULT_HYPERPARAMS[self.algo], **self.hyperparams}
+        """The algorithm's keyword arguments (the resolved hyperparameters without the run's own keys)."""
+        from agents.training.hyperparam_file import RUN_KEYS, learning_rate_schedule
+
+        kwargs = {k: v for k, v in self.resolved.items() if k not in RUN_KEYS and k != "policy_kwargs"}
+        if "learning_rate" in kwargs:
+            kwargs["learning_rate"] = learning_rate_schedule(kwargs["learning_rate"])
+        return kwargs
+
+    def policy_kwargs(self) -> dict[str, Any]:
+        """The resolved ``policy_kwargs`` (net_arch, features_dim, extractor settings)."""
+        return dict(self.resolved.get("policy_kwargs") or {})
 
     def save(self, run_dir: Path, versions: dict[str, str]) -> None:
         from envs.run_files import write_text_atomic
@@ -75,7 +103,9 @@ class TrainConfig:
         data = yaml.safe_load(path.read_text()) or {}
         if "train" not in data:
             raise ValueError(f"{path} is not a `slotmind train` config")
-        return cls(**data["train"])
+        fields = dict(data["train"])
+        fields.pop("features_dim", None)  # runs made before the hyperparameter file kept it here
+        return cls(**fields)
 
 
 def parse_hyperparams(pairs: list[str]) -> dict[str, Any]:

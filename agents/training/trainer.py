@@ -9,13 +9,14 @@ pretrained on the fly, ``encoder/``. A killed run resumes from its last checkpoi
 from __future__ import annotations
 
 import platform
-from collections.abc import Callable
+import time
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from agents.encoders.api import SlotEncoder
+from agents.run_reporter import RunReporter
 from agents.training.callbacks import (
     CHECKPOINT_DIR,
     LATEST,
@@ -27,7 +28,7 @@ from agents.training.callbacks import (
     save_model_atomic,
 )
 from agents.training.env_factory import build_vec_env
-from agents.training.policy_evaluation import EVAL_SEED_OFFSET, run_episodes, summarize
+from agents.training.policy_evaluation import EVAL_ENVS, EVAL_SEED_OFFSET, run_episodes, summarize
 from agents.training.policy_factory import ALGO_CLASSES, make_model
 from agents.training.train_config import TrainConfig
 from envs.run_files import write_json_atomic
@@ -53,7 +54,7 @@ def library_versions() -> dict[str, str]:
 
 
 def resolve_encoder(config: TrainConfig, run_dir: Path,
-                    say: Callable[[str], None]) -> tuple[SlotEncoder | None, str | None]:
+                    reporter: RunReporter) -> tuple[SlotEncoder | None, str | None]:
     """The frozen/finetuned slot encoder of a slot run: ``--pretrained``, or one pretrained now into
     ``run_dir/encoder`` (recorded in the config so that a resume reuses it)."""
     if not config.uses_slots:
@@ -67,10 +68,18 @@ def resolve_encoder(config: TrainConfig, run_dir: Path,
             raise ValueError(f"no --pretrained encoder given and {config.env_id} has no ground-truth frames to "
                              f"pretrain one on; pass --pretrained RUN_DIR from `slotmind pretrain`")
         model = "sa-cycle" if config.encoder == "slots-cycle" else "sa"
-        say(f"no --pretrained encoder: pretraining a {model} encoder for {ENCODER_PRETRAIN_MINUTES:g} min first "
-            f"(same code as `slotmind pretrain`) -> {run_dir / 'encoder'}")
+        reporter.say(f"no --pretrained encoder: pretraining a {model} encoder for {ENCODER_PRETRAIN_MINUTES:g} min "
+                     f"first (same code as `slotmind pretrain`) -> {run_dir / 'encoder'}")
+        reporter.phase(f"pretrain {model}", 1.0, unit="")
+
+        def show(state: Any) -> None:
+            fg_ari = f"  FG-ARI {state.fg_ari:.3f}" if state.fg_ari is not None else ""
+            reporter.update(state.fraction, f"step {state.step}  loss {state.loss:.4f}  "
+                                            f"{state.images_per_s:.0f} img/s{fg_ari}")
+
         pretrain(PretrainConfig(env_id=config.env_id, model=model, minutes=ENCODER_PRETRAIN_MINUTES,
-                                seed=config.seed, tta_steps=0, threads=config.threads), run_dir / "encoder")
+                                seed=config.seed, tta_steps=0, threads=config.threads), run_dir / "encoder",
+                 on_progress=show)
         config.pretrained = str((run_dir / "encoder").resolve())
     from envs.registry import make_env
 
@@ -84,7 +93,7 @@ def evaluate_model(model: Any, config: TrainConfig, encoder: SlotEncoder | None,
                    episodes: int, deterministic: bool = True) -> dict[str, Any]:
     """Success rate and mean return of ``model`` on ``split`` over ``episodes`` episodes (greedy actions
     unless ``deterministic`` is False, then sampled from the policy)."""
-    env = build_vec_env(config, encoder, min(episodes, 16), config.seed + EVAL_SEED_OFFSET, split)
+    env = build_vec_env(config, encoder, min(episodes, EVAL_ENVS), config.seed + EVAL_SEED_OFFSET, split)
     try:
         returns, successes = run_episodes(model, env, episodes, deterministic)
     finally:
@@ -105,16 +114,26 @@ def _read_eval(run_dir: Path) -> dict[str, Any]:
 
 
 def train(config: TrainConfig, run_dir: Path, resume: bool = False,
-          on_progress: Callable[[dict[str, float]], None] | None = None,
-          say: Callable[[str], None] = print) -> dict[str, Any]:
-    """Train (or continue) the run in ``run_dir`` up to ``config.timesteps`` env steps; returns eval.json."""
+          reporter: RunReporter | None = None) -> dict[str, Any]:
+    """Train (or continue) the run in ``run_dir`` up to ``config.timesteps`` env steps; returns eval.json.
+
+    eval.json records the wall time of this call (``wall_s``; ``pretrain_s`` of it pretraining an encoder)
+    and ``env_steps_per_s``: the env steps of this call over its wall time after pretraining, periodic and
+    final evaluations included.
+    """
+    from rich.console import Console
+
+    reporter = reporter or RunReporter(Console(quiet=True), quiet=True)
+    started = time.perf_counter()
     run_dir.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(config.threads)
-    encoder, encoder_path = resolve_encoder(config, run_dir, say)
+    pretrains = config.uses_slots and config.pretrained is None
+    encoder, encoder_path = resolve_encoder(config, run_dir, reporter)
+    rl_started = time.perf_counter()
     if not resume:
         config.save(run_dir, library_versions())
     env = build_vec_env(config, encoder, config.n_envs, config.seed + read_progress(run_dir),
-                        monitor_file=_monitor_file(run_dir))
+                        monitor_file=_monitor_file(run_dir), training=True)
     tb_dir = str(run_dir / "tb")
     if resume:
         model = ALGO_CLASSES[config.algo].load(run_dir / CHECKPOINT_DIR / LATEST, env=env, device="cpu",
@@ -129,10 +148,12 @@ def train(config: TrainConfig, run_dir: Path, resume: bool = False,
                  PeriodicEvalCallback(config.eval_freq,
                                       lambda: evaluate_model(model, config, encoder, "train", config.eval_episodes),
                                       evaluations["history"])]
-    if on_progress is not None:
-        callbacks.append(ProgressCallback(on_progress))
-    remaining = config.timesteps - model.num_timesteps
+    callbacks.append(ProgressCallback(lambda snapshot: _report(reporter, snapshot)))
+    first_step = model.num_timesteps
+    remaining = config.timesteps - first_step
     try:
+        reporter.phase(f"{config.algo} + {config.encoder}", config.timesteps)
+        reporter.update(first_step)
         if remaining > 0:
             model.learn(total_timesteps=remaining, callback=callbacks, tb_log_name=TB_NAME,
                         reset_num_timesteps=not resume)
@@ -142,12 +163,34 @@ def train(config: TrainConfig, run_dir: Path, resume: bool = False,
                 f"{run_dir / CHECKPOINT_DIR / LATEST} keeps the last good weights (try a lower learning_rate)")
         checkpoints.save()
         save_model_atomic(model, run_dir / "model.zip")
-        evaluations["final"] = [evaluate_model(model, config, encoder, "train", config.eval_episodes)]
+        splits = list(dict.fromkeys(["train", *config.eval_splits]))
+        reporter.phase("final evaluation", len(splits) * config.eval_episodes, unit="episodes")
+        results = []
+        for split in splits:
+            results.append(evaluate_model(model, config, encoder, split, config.eval_episodes))
+            reporter.update(len(results) * config.eval_episodes,
+                            "  ".join(f"{r['split']} {r['success_rate']:.3f}" for r in results))
+        evaluations["final"] = results
+        # Out-of-distribution results also go where `slotmind eval` puts them, so `compare` shows their columns.
+        evaluations.setdefault("evaluations", []).extend(results[1:])
         evaluations["num_timesteps"] = model.num_timesteps
+        now = time.perf_counter()
+        evaluations["wall_s"] = now - started
+        evaluations["pretrain_s"] = rl_started - started if pretrains else 0.0
+        evaluations["env_steps_per_s"] = (model.num_timesteps - first_step) / max(now - rl_started, 1e-9)
         return evaluations
     finally:
         env.close()
         write_json_atomic(run_dir / EVAL_NAME, evaluations)
+
+
+def _report(reporter: RunReporter, snapshot: dict[str, float]) -> None:
+    status = f"{snapshot['fps']:,.0f} steps/s"
+    if snapshot["success_rate"] == snapshot["success_rate"]:  # not NaN
+        status += f"  success {snapshot['success_rate']:.2f} (last {snapshot['episodes']} episodes)"
+    elif snapshot["mean_return"] == snapshot["mean_return"]:
+        status += f"  return {snapshot['mean_return']:.2f}"
+    reporter.update(snapshot["num_timesteps"], status)
 
 
 def _purge_tensorboard_after(log_dir: Path, step: int) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.slot_vec_env import rgb_of
+from agents.slot_vec_env import encode_slot_rows, rgb_of
 from agents.training.train_config import TrainConfig
 from envs.viewer import FrameInfo
 
@@ -151,12 +151,14 @@ class AgentView:
         self._last: tuple[Any, StepView] | None = None
 
     def _policy_input(self, observation: Any) -> tuple[Any, np.ndarray | None]:
-        """(what the policy takes: slots (K, D), object rows (N, F) or the frame (S, S, 3); masks (K, S, S))."""
+        """(what the policy takes: slot rows (K, D + 3), object rows (N, F) or the frame (S, S, 3); masks (K, S, S))."""
         if self.mask_encoder is None:
             return observation, None
-        frame = rgb_of(observation)
-        slots, masks = self.mask_encoder.encode(np.ascontiguousarray(frame)[None])
-        return (slots[0] if self.frozen_encoder is not None else observation), masks[0]
+        frame = np.ascontiguousarray(rgb_of(observation))[None]
+        _, masks = self.mask_encoder.encode(frame)
+        if self.frozen_encoder is None:
+            return observation, masks[0]
+        return encode_slot_rows(self.frozen_encoder, frame)[0], masks[0]
 
     def value(self, policy_input: Any) -> tuple[float, str]:
         """(value estimate, its label) of one observation: V(s) for actor-critics, max Q for DQN."""

@@ -51,8 +51,13 @@ def test_compare_prints_a_table_and_writes_curves_json_csv(runs: dict[str, Path]
     (group,) = data["groups"]
     assert (group["env"], group["encoder"], group["n_seeds"]) == ("slotmind/ObjectGoal-v0", "objects", 2)
     assert data["splits"] == ["unseen-colors"] and group["unseen-colors_n"] == 1 and len(data["runs"]) == 2
-    header = (out / "compare.csv").read_text().splitlines()[0]
-    assert header.startswith("env,encoder,algo,n_seeds,seeds,success_mean,success_std,return_mean")
+    floor, ceiling = data["references"]
+    assert (floor["encoder"], ceiling["encoder"]) == ("random (floor)", "scripted (ceiling)")
+    assert floor["success_mean"] < ceiling["success_mean"] and ceiling["unseen-colors_success_mean"] >= 0.85
+    assert "random (floor)" in printed and "scripted (ceiling)" in printed
+    lines = (out / "compare.csv").read_text().splitlines()
+    assert lines[0].startswith("env,encoder,algo,reference,n_seeds,seeds,success_mean,success_std,return_mean")
+    assert len(lines) == 4
 
 
 def test_compare_expands_globs_and_defaults_to_a_new_run_folder(runs: dict[str, Path], tmp_path: Path,
@@ -60,7 +65,7 @@ def test_compare_expands_globs_and_defaults_to_a_new_run_folder(runs: dict[str, 
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("SLOTMIND_RUNS", str(tmp_path))
     pattern = str(runs["objects-0"].parent / "*-s*")
-    assert main(["compare", pattern]) == 0
+    assert main(["compare", pattern, "--no-references"]) == 0
     out = Path(capsys.readouterr().out.strip().splitlines()[-1])
     assert out.parent == tmp_path and out.name.startswith("compare-")
     data = json.loads((out / "compare.json").read_text())

@@ -14,7 +14,8 @@ import torch
 import yaml
 from gymnasium import spaces
 
-from agents.extractors import FinetuneSlotExtractor, SetExtractor
+from agents.extractors import FinetuneSlotExtractor
+from agents.relative_set_extractor import RelativeSetExtractor
 from agents.training.episode_stats import mean_interval, wilson_interval
 from agents.training.train_config import TrainConfig, parse_hyperparams
 from envs.command_line import main
@@ -42,9 +43,14 @@ def test_train_objects_writes_a_complete_run(tmp_path: Path) -> None:
     assert any((run_dir / "tb").rglob("events.out.tfevents.*"))
     config = yaml.safe_load((run_dir / "config.yaml").read_text())
     assert config["train"]["hyperparams"] == {"n_steps": 32, "batch_size": 64, "n_epochs": 2}
+    resolved = config["train"]["resolved"]
+    assert resolved["n_steps"] == 32 and resolved["n_envs"] == 4 and resolved["n_timesteps"] == 512
+    assert resolved["learning_rate"] == 1e-3  # from the ObjectGoal entry of the hyperparameter file
+    assert "slotmind/ObjectGoal-v0" in config["train"]["hyperparams_source"]
     assert "stable_baselines3" in config["versions"]
     evaluations = json.loads((run_dir / "eval.json").read_text())
     assert evaluations["num_timesteps"] == 512
+    assert evaluations["env_steps_per_s"] > 0 and evaluations["wall_s"] >= evaluations["pretrain_s"] == 0
     assert len(evaluations["history"]) >= 1 and evaluations["final"][0]["episodes"] == 4
 
 
@@ -138,13 +144,14 @@ def test_eval_appends_splits(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 
 def test_extractor_shapes(tiny_encoder: Path) -> None:
-    objects = SetExtractor(spaces.Box(0, 1, (7, 14), np.float32), features_dim=32, presence_column=0)
+    objects = RelativeSetExtractor(spaces.Box(0, 1, (7, 14), np.float32), features_dim=32)
     rows = torch.rand(5, 7, 14)
+    rows[:, :3, 0] = 1.0  # three present rows in every sample
     assert objects(rows).shape == (5, 32)
     rows_absent = rows.clone()
     rows_absent[:, 3:, 0] = 0.0
     rows_changed = rows_absent.clone()
-    rows_changed[:, 3:, 1:] = torch.rand(5, 4, 13)  # absent rows must not matter
+    rows_changed[:, 3:, 2:] = torch.rand(5, 4, 12)  # absent rows must not matter (column 1 flags the agent)
     assert torch.allclose(objects(rows_absent), objects(rows_changed), atol=1e-5)
     finetune = FinetuneSlotExtractor(spaces.Box(0, 255, (3, 64, 64), np.uint8), str(tiny_encoder), features_dim=16)
     assert finetune(torch.rand(2, 3, 64, 64)).shape == (2, 16)
