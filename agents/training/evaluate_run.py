@@ -13,7 +13,7 @@ def load_run(run_dir: Path) -> tuple[TrainConfig, Any, Any]:
     """(config, model, encoder) of a run folder; ValueError with what to do when something is missing."""
     from agents.encoders.api import SlotEncoder
     from agents.training.callbacks import CHECKPOINT_DIR, LATEST
-    from agents.training.policy_factory import ALGO_CLASSES
+    from agents.training.policy_factory import algorithm_class
 
     config = TrainConfig.load(run_dir)
     path = run_dir / "model.zip"
@@ -22,7 +22,7 @@ def load_run(run_dir: Path) -> tuple[TrainConfig, Any, Any]:
     if not path.is_file():
         raise ValueError(f"{run_dir} has no model.zip or checkpoint yet; train it (or resume it) first")
     try:
-        model = ALGO_CLASSES[config.algo].load(path, device="cpu")
+        model = algorithm_class(config).load(path, device="cpu")
     except Exception as error:
         raise ValueError(f"{path} could not be loaded ({type(error).__name__}: {error}); "
                          f"resume the run to write a new one") from error

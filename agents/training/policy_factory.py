@@ -11,18 +11,26 @@ from stable_baselines3.common.vec_env import VecEnv
 
 from agents.extractors import FinetuneSlotExtractor
 from agents.relative_set_extractor import RelativeSetExtractor
-from agents.slot_vec_env import SLOT_GEOMETRY
+from agents.slot_vec_env import SLOT_READOUT
+from agents.training.self_localizing_ppo import SelfLocalizingPPO
 from agents.training.train_config import TrainConfig
 from envs.registry import is_minigrid
 
 ALGO_CLASSES: dict[str, type[BaseAlgorithm]] = {"ppo": PPO, "a2c": A2C, "dqn": DQN}
+
+
+def algorithm_class(config: TrainConfig) -> type[BaseAlgorithm]:
+    """The SB3 class of a run: PPO with frozen slots learns where the agent is (``SelfLocalizingPPO``)."""
+    if config.algo == "ppo" and config.uses_slots and not config.finetune:
+        return SelfLocalizingPPO
+    return ALGO_CLASSES[config.algo]
 EXTRACTOR_KEY = "extractor"  # policy_kwargs entry holding the features extractor's own settings
 
 
 def row_layout(config: TrainConfig, observation_space: spaces.Space) -> dict[str, Any]:
     """Where a ``RelativeSetExtractor`` finds positions, sizes, presence and the agent in the run's rows."""
-    if config.encoder != "objects":  # slot rows: the slot vector, then SLOT_GEOMETRY; no flags
-        first = observation_space.shape[-1] - len(SLOT_GEOMETRY)
+    if config.encoder != "objects":  # slot rows: the slot vector, then SLOT_READOUT; no flags
+        first = observation_space.shape[-1] - len(SLOT_READOUT)
         return {"position_columns": (first, first + 1), "size_column": first + 2, "presence_column": None,
                 "self_column": None}
     if is_minigrid(config.env_id):
@@ -34,8 +42,8 @@ def row_layout(config: TrainConfig, observation_space: spaces.Space) -> dict[str
             "self_column": names.index("is_agent") if "is_agent" in names else names.index("type_agent")}
 
 
-def policy_spec(config: TrainConfig, encoder_path: str | None, observation_space: spaces.Space
-                ) -> tuple[str, dict[str, Any]]:
+def policy_spec(config: TrainConfig, encoder_path: str | None, observation_space: spaces.Space,
+                action_space: spaces.Space) -> tuple[str, dict[str, Any]]:
     """(policy name, policy_kwargs) for the run's encoder; the resolved ``policy_kwargs`` hyperparameter
     gives ``net_arch`` and the like, its ``features_dim`` and ``extractor`` entries go to the extractor."""
     kwargs = config.policy_kwargs()
@@ -47,8 +55,11 @@ def policy_spec(config: TrainConfig, encoder_path: str | None, observation_space
     if config.finetune:
         return "CnnPolicy", {**kwargs, "features_extractor_class": FinetuneSlotExtractor,
                              "features_extractor_kwargs": {"encoder_path": encoder_path, **extractor_kwargs}}
+    layout = row_layout(config, observation_space)
+    if isinstance(action_space, spaces.Discrete):
+        layout["n_actions"] = int(action_space.n)
     return "MlpPolicy", {**kwargs, "features_extractor_class": RelativeSetExtractor,
-                         "features_extractor_kwargs": {**row_layout(config, observation_space), **extractor_kwargs}}
+                         "features_extractor_kwargs": {**layout, **extractor_kwargs}}
 
 
 def make_model(config: TrainConfig, env: VecEnv, encoder_path: str | None,
@@ -56,7 +67,7 @@ def make_model(config: TrainConfig, env: VecEnv, encoder_path: str | None,
     """A fresh algorithm instance for ``config`` on ``env``; ValueError when they do not fit."""
     if config.algo == "dqn" and not isinstance(env.action_space, spaces.Discrete):
         raise ValueError(f"--algo dqn needs a discrete action space; {config.env_id} has {env.action_space}")
-    policy, policy_kwargs = policy_spec(config, encoder_path, env.observation_space)
-    return ALGO_CLASSES[config.algo](policy, env, seed=config.seed, device="cpu", verbose=0,
+    policy, policy_kwargs = policy_spec(config, encoder_path, env.observation_space, env.action_space)
+    return algorithm_class(config)(policy, env, seed=config.seed, device="cpu", verbose=0,
                                      tensorboard_log=tensorboard_dir, policy_kwargs=policy_kwargs,
                                      **config.algo_kwargs())

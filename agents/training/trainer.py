@@ -29,7 +29,7 @@ from agents.training.callbacks import (
 )
 from agents.training.env_factory import build_vec_env
 from agents.training.policy_evaluation import EVAL_ENVS, EVAL_SEED_OFFSET, run_episodes, summarize
-from agents.training.policy_factory import ALGO_CLASSES, make_model
+from agents.training.policy_factory import algorithm_class, make_model
 from agents.training.train_config import TrainConfig
 from envs.run_files import write_json_atomic
 
@@ -136,7 +136,7 @@ def train(config: TrainConfig, run_dir: Path, resume: bool = False,
                         monitor_file=_monitor_file(run_dir), training=True)
     tb_dir = str(run_dir / "tb")
     if resume:
-        model = ALGO_CLASSES[config.algo].load(run_dir / CHECKPOINT_DIR / LATEST, env=env, device="cpu",
+        model = algorithm_class(config).load(run_dir / CHECKPOINT_DIR / LATEST, env=env, device="cpu",
                                                tensorboard_log=tb_dir)
         _purge_tensorboard_after(run_dir / "tb" / f"{TB_NAME}_1", model.num_timesteps)
     else:

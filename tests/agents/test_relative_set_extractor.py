@@ -14,7 +14,7 @@ from rich.console import Console
 
 from agents.relative_set_extractor import RelativeSetExtractor
 from agents.run_reporter import RunReporter
-from agents.slot_vec_env import slot_geometry
+from agents.slot_vec_env import slot_readout
 
 torch.set_num_threads(1)
 
@@ -46,22 +46,27 @@ def test_positions_count_relative_to_the_agent() -> None:
 
 def test_slot_rows_find_the_agent_by_learned_attention() -> None:
     torch.manual_seed(0)
-    extractor = RelativeSetExtractor(spaces.Box(-np.inf, np.inf, (7, 67), np.float32), features_dim=16,
+    extractor = RelativeSetExtractor(spaces.Box(-np.inf, np.inf, (7, 70), np.float32), features_dim=16,
                                      position_columns=(64, 65), size_column=66, presence_column=None,
                                      self_column=None)
-    out = extractor(torch.randn(4, 7, 67))
+    out = extractor(torch.randn(4, 7, 70))
     assert out.shape == (4, 16)
     out.sum().backward()
     assert extractor.self_score.weight.grad is not None and extractor.self_score.weight.grad.abs().sum() > 0
 
 
-def test_slot_geometry_known_values() -> None:
-    attention = torch.zeros(1, 2, 16)  # a 4 x 4 grid
-    attention[0, 0, 0] = 1.0  # the top-left cell
-    attention[0, 1, :] = 1.0  # the whole frame
-    geometry = slot_geometry(attention)[0]
-    assert torch.allclose(geometry[0], torch.tensor([0.125, 0.125, 0.5 * 0.25]))
-    assert torch.allclose(geometry[1], torch.tensor([0.5, 0.5, 0.5]))
+def test_slot_readout_known_values() -> None:
+    # A black 4 x 4 frame with one red cell (top left); slot 0 holds that cell and half of the cell right
+    # of it, slot 1 the rest: only the red cell is foreground.
+    images = torch.zeros(1, 3, 4, 4)
+    images[0, 0, 0, 0] = 1.0
+    attention = torch.zeros(1, 2, 16)
+    attention[0, 0, 0], attention[0, 0, 1] = 1.0, 0.5
+    attention[0, 1] = 1.0 - attention[0, 0]
+    readout = slot_readout(attention, images)[0]
+    assert torch.allclose(readout[0], torch.tensor([0.125, 0.125, 0.5 * 0.25, 1.0, 0.0, 0.0]), atol=1e-3)
+    assert readout[1, 2] == 0.0  # no foreground: no extent
+    assert torch.allclose(readout[1, :2], torch.tensor([0.5, 0.5]), atol=0.05)  # the plain mask centre
 
 
 def test_the_reporter_writes_lines_to_a_log() -> None:
