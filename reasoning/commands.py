@@ -41,8 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _add_data_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", metavar="DIR", default=None,
-                        help="the shipped data folder holding scan/ and pcfg/; when not given: $SLOTMIND_DATA, else "
-                             "../shared/data")
+                        help="a data folder holding scan/ and pcfg/ (plain or .gz files); when not given: "
+                             "$SLOTMIND_DATA, else the official files shipped in the package")
     parser.add_argument("--task-option", metavar="KEY=VALUE", action="append", default=[], help=OPTIONS_HELP)
     parser.add_argument("--data-seed", type=int, default=0,
                         help="seed of generated data (PCFG training programs, HINT, SCAN simple when built)")
@@ -64,9 +64,10 @@ def _register_data(actions: argparse._SubParsersAction) -> None:
         description="Write every part of a split (train, test; PCFG also dev) to OUT in the task's own format: "
                     "scan <part>.txt, pcfg <part>.src + <part>.tgt, hint <part>.jsonl. " + FORMATS_HELP,
         formatter_class=HelpFormatter)
-    data.add_argument("task", metavar="TASK", help="scan, pcfg or hint")
+    data.add_argument("task", metavar="TASK",
+                      help="scan, pcfg or hint; or `list`: every split with its sizes and source")
     data.add_argument("--split", default=None, help=SPLIT_HELP)
-    data.add_argument("--out", metavar="DIR", required=True, help="folder to write into (created if needed)")
+    data.add_argument("--out", metavar="DIR", default=None, help="folder to write into (created if needed)")
     _add_data_flags(data)
     data.set_defaults(handler=_data)
 
@@ -111,8 +112,8 @@ def _register_bench(actions: argparse._SubParsersAction) -> None:
         "bench", help="train + test models on splits over seeds; one table beside published numbers",
         description="For every split x model x seed: train (as `reason train`) and score on the split's test "
                     "part. Prints exact-match accuracy mean ± std over seeds and wall time per run beside the "
-                    "published numbers of ../shared/docs/BENCHMARKS.md, writes bench.json and bench.csv (and "
-                    "one run folder per cell under runs/) to the bench folder and prints its path last. "
+                    "published numbers (reasoning/published.py names the papers), writes bench.json and "
+                    "bench.csv (and one run folder per cell under runs/) to the bench folder and prints its path last. "
                     "A run takes about --minutes plus its test decoding.",
         epilog=families_epilog("bench"), formatter_class=HelpFormatter)
     routed(bench, "bench")
@@ -242,6 +243,10 @@ def _data(args: argparse.Namespace) -> int:
     from reasoning.seq2seq.task_files import write_split
     from reasoning.tasks import IMAGE_SPLITS
 
+    if args.task == "list":
+        return _data_list(args.data)
+    if args.out is None:
+        raise UserError("`reason data TASK` needs --out DIR, the folder to write the split's files into")
     split = _split_of(args.task, args.split)
     if split in IMAGE_SPLITS.get(args.task, ()):
         raise ValueError(f"{args.task}'s {split} split is drawn on the fly and its images do not fit token files; "
@@ -250,7 +255,7 @@ def _data(args: argparse.Namespace) -> int:
                      task_options=_key_values(args.task_option, "--task-option"), data_dir=args.data)
     parts = spec.load_data()
     paths = write_split(args.task, parts, args.out)
-    table = Table(title=f"{args.task} {split}")
+    table = Table(title=f"{args.task} {split}", caption=f"source: {spec.data_source()}")
     table.add_column("file")
     table.add_column("examples", justify="right")
     sizes = {part: len(examples) for part, examples in parts.items()}
@@ -258,6 +263,28 @@ def _data(args: argparse.Namespace) -> int:
         table.add_row(str(path), f"{sizes[path.stem]:,}")
     _console().print(table)
     print(args.out)
+    return 0
+
+
+def _data_list(data_dir: str | None) -> int:
+    from rich.table import Table
+
+    from reasoning.tasks.catalogue import split_catalogue
+    from reasoning.tasks.data_location import resolve_data_dir
+
+    table = Table(title="benchmark splits", caption=f"data folder: {resolve_data_dir(data_dir)}")
+    for column in ("task", "split", "train", "dev", "test", "source"):
+        table.add_column(column, justify="right" if column in ("train", "dev", "test") else "left")
+
+    def size(entry: Any, part: str) -> str:
+        if part not in entry.sizes:
+            return ""
+        return "generated" if entry.sizes[part] is None else f"{entry.sizes[part]:,}"
+
+    for entry in split_catalogue(data_dir):
+        table.add_row(entry.task, entry.split, size(entry, "train"), size(entry, "dev"), size(entry, "test"),
+                      entry.source)
+    _console().print(table)
     return 0
 
 
@@ -291,6 +318,7 @@ def _train(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with console.status(f"loading {args.task}/{split}"):
         data = spec.load_data()
+    console.print(f"data: {spec.data_source()}")
     loading = time.perf_counter() - started
     with new_progress(console) as progress:
         bar = TrainingBar(progress, f"{args.model} {args.task}/{split}", args.minutes)

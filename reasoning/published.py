@@ -1,6 +1,6 @@
 """Published exact-match accuracies (%) to print beside our bench, with their sources.
 
-Transcribed from ../shared/docs/BENCHMARKS.md sections 1-3, which cite the papers. SCAN has no
+Transcribed from the project's benchmark notes (BENCHMARKS.md sections 1-3), which cite the papers. SCAN has no
 per-split table there, only anchors: NSR 100% on every split, CGPS 98.8% on add-jump, and plain
 seq2seq / Transformer models "well under 20%" on add-jump and length (stored as the bound < 20).
 """

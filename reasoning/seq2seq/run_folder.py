@@ -25,7 +25,7 @@ from reasoning.seq2seq.registry import MODEL_FILE, available_models, create_mode
 from reasoning.seq2seq.scoring import Score, score_model
 from reasoning.seq2seq.staging import staged_folder
 from reasoning.seq2seq.task_files import read_task_file
-from reasoning.tasks import IMAGE_SPLITS, TASK_SPLITS, load_split
+from reasoning.tasks import IMAGE_SPLITS, TASK_SPLITS, data_source, load_split
 from reasoning.tasks.example import Example
 
 CONFIG_FILE = "config.yaml"
@@ -83,6 +83,10 @@ class TrainSpec:
         """The split's parts (``train``, ``test``, PCFG also ``dev``) via :func:`reasoning.tasks.load_split`."""
         self.check()
         return load_split(self.task, self.split, data_dir=self.data_dir, seed=self.data_seed, **self.task_options)
+
+    def data_source(self) -> str:
+        """Where the split comes from, in words (official files or a generator): see :func:`data_source`."""
+        return data_source(self.task, self.split, data_dir=self.data_dir, **self.task_options)
 
 
 @dataclass
@@ -150,7 +154,8 @@ def train_run(spec: TrainSpec, run_dir: str | os.PathLike[str] | None = None,
     config = {"model": spec.model, "model_config": model.config, "task": spec.task, "split": spec.split,
               "seed": spec.seed, "data_seed": spec.data_seed, "budget": asdict(spec.budget),
               "valid_fraction": spec.valid_fraction, "task_options": dict(spec.task_options),
-              "data_dir": spec.data_dir, "created": time.strftime("%Y-%m-%d %H:%M:%S")}
+              "data_dir": spec.data_dir, "data_source": spec.data_source(),
+              "created": time.strftime("%Y-%m-%d %H:%M:%S")}
     metrics = {"fit": report.to_json(), "sizes": {"train": len(train), "valid": len(valid), "test": len(data["test"])},
                "test": test.to_json(), "seconds": seconds, "evaluations": []}
     final = _final_dir(spec, run_dir)

@@ -20,9 +20,12 @@ from reasoning.tasks.hint_image_split import image_split
 from reasoning.tasks.pcfg import read_pcfg
 from reasoning.tasks.pcfg_generator import PCFG_SPLITS, generate_pcfg
 from reasoning.tasks.scan import read_scan
-from reasoning.tasks.scan_splits import OFFICIAL_FILES, SCAN_SPLITS, build_scan_split
+from reasoning.tasks.scan_splits import FILE_ONLY_SPLITS, OFFICIAL_FILES, SCAN_SPLITS, build_scan_split
+from reasoning.tasks.text_files import locate
 
-__all__ = ["IMAGE_SPLITS", "TASK_SPLITS", "DataFormatError", "DataNotFoundError", "Example", "load_split"]
+__all__ = [
+    "IMAGE_SPLITS", "TASK_SPLITS", "DataFormatError", "DataNotFoundError", "Example", "data_source", "load_split",
+]  # fmt: skip
 
 TASK_SPLITS: dict[str, tuple[str, ...]] = {"scan": SCAN_SPLITS, "pcfg": PCFG_SPLITS, "hint": ("symbol", "image")}
 # Splits whose examples carry images and hide their source tokens (only models that read images).
@@ -43,20 +46,29 @@ _OPTIONS: dict[str, frozenset[str]] = {
 }
 
 
+def _official_scan_files(split: str, data_dir: str | os.PathLike[str] | None, official: bool | None) -> list[Path]:
+    """The official train/test files of ``split`` when they are to be read, else ``[]`` (build the split)."""
+    if official is False and split not in FILE_ONLY_SPLITS:
+        return []
+    try:
+        folder = resolve_data_dir(data_dir, require="scan") / "scan"
+    except DataNotFoundError:
+        if official or data_dir is not None or split in FILE_ONLY_SPLITS:
+            raise
+        return []
+    paths = [folder / name for name in OFFICIAL_FILES[split]]
+    if all(locate(path) for path in paths):
+        return paths
+    if official or split in FILE_ONLY_SPLITS:
+        raise DataNotFoundError(f"the official files of SCAN split {split!r} are not in {folder}: "
+                                f"{', '.join(OFFICIAL_FILES[split])}")
+    return []
+
+
 def _load_scan(split: str, data_dir: str | os.PathLike[str] | None, seed: int, **options: Any) -> dict:
-    official = options.get("official")
-    folder: Path | None = None
-    if official is not False and split in OFFICIAL_FILES:
-        try:
-            folder = resolve_data_dir(data_dir, require="scan") / "scan"
-        except DataNotFoundError:
-            if official or data_dir is not None:
-                raise
-    paths = [folder / name for name in OFFICIAL_FILES[split]] if folder is not None else []
-    if paths and all(path.is_file() for path in paths):
+    paths = _official_scan_files(split, data_dir, options.get("official"))
+    if paths:
         return {"train": read_scan(paths[0]), "test": read_scan(paths[1])}
-    if official:
-        raise DataNotFoundError(f"the official files of SCAN split {split!r} are not shipped: {paths}")
     return build_scan_split(split, seed=seed, primitive_share=options.get("primitive_share", 0.1))
 
 
@@ -111,3 +123,22 @@ def load_split(
         return _load_pcfg(split, data_dir, seed, **sizes)
     data = generate_hint(seed=seed, **sizes)
     return image_split(data, seed=seed) if split == "image" else data
+
+
+def data_source(task: str, split: str, data_dir: str | os.PathLike[str] | None = None, **options: Any) -> str:
+    """Where :func:`load_split` takes the split from, in words, for logs and ``config.yaml``.
+
+    Returns:
+        e.g. ``"official files: <data>/scan/length_split/tasks_train_length.txt, ..."`` or
+        ``"generated from the SCAN grammar (no official files used)"``.
+    """
+    if task == "scan":
+        paths = _official_scan_files(split, data_dir, options.get("official"))
+        if paths:
+            return "official files: " + ", ".join(str(locate(path)) for path in paths)
+        return "generated from the SCAN grammar (no official files used)"
+    if task == "pcfg":
+        folder = resolve_data_dir(data_dir, require="pcfg") / "pcfg"
+        return (f"official test and dev files: {locate(folder / PCFG_TEST_FILES[split])}, "
+                f"{locate(folder / PCFG_DEV_FILE)}; training programs generated from the PCFG SET grammar")
+    return "generated (HINT has no official files here)"

@@ -1,26 +1,21 @@
-"""Where the shipped benchmark data lives: an explicit path, $SLOTMIND_DATA, or ../shared/data."""
+"""Where the benchmark data lives: an explicit path, $SLOTMIND_DATA, else the files shipped in the package."""
 
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
 ENV_VAR = "SLOTMIND_DATA"
-_REPO_ROOT = Path(__file__).resolve().parents[2]
-_RELATIVE_TO_ROOT = Path("..") / "shared" / "data"
 
 
 class DataNotFoundError(FileNotFoundError):
     """The benchmark data folder (or a task folder inside it) could not be found."""
 
 
-def _root_from_cwd() -> Path:
-    """The nearest ancestor of the working directory holding ``pyproject.toml``, else the cwd."""
-    cwd = Path.cwd().resolve()
-    for folder in (cwd, *cwd.parents):
-        if (folder / "pyproject.toml").is_file():
-            return folder
-    return cwd
+def packaged_data_dir() -> Path:
+    """``reasoning/data`` inside the installed package (gzip-compressed official files, see its README)."""
+    return Path(str(resources.files("reasoning") / "data"))
 
 
 def candidate_dirs(path: str | os.PathLike[str] | None = None) -> list[Path]:
@@ -31,27 +26,22 @@ def candidate_dirs(path: str | os.PathLike[str] | None = None) -> list[Path]:
             candidate, so a typo is reported instead of silently using another copy.
 
     Returns:
-        The explicit path; else ``$SLOTMIND_DATA`` when set; else ``../shared/data`` next to the
-        repository root found from this file, then from the working directory (duplicates removed).
+        The explicit path; else ``$SLOTMIND_DATA`` when set (again the only candidate); else the
+        package's own data folder.
     """
     if path is not None:
         return [Path(path).expanduser()]
     from_env = os.environ.get(ENV_VAR)
     if from_env:
         return [Path(from_env).expanduser()]
-    found: list[Path] = []
-    for root in (_REPO_ROOT, _root_from_cwd()):
-        candidate = (root / _RELATIVE_TO_ROOT).resolve()
-        if candidate not in found:
-            found.append(candidate)
-    return found
+    return [packaged_data_dir()]
 
 
 def resolve_data_dir(path: str | os.PathLike[str] | None = None, require: str | None = None) -> Path:
     """Find the benchmark data folder.
 
     Args:
-        path: an explicit folder; overrides the environment variable and the default location.
+        path: an explicit folder; overrides the environment variable and the packaged data.
         require: a sub-folder that must exist inside the data folder (e.g. ``"scan"``, ``"pcfg"``).
 
     Returns:
@@ -70,5 +60,5 @@ def resolve_data_dir(path: str | os.PathLike[str] | None = None, require: str | 
     raise DataNotFoundError(
         f"Could not find {wanted}. Looked in:\n{looked}\n"
         f"Point at the data with `--data DIR` (or the data_dir argument) or set {ENV_VAR}=/path/to/data "
-        f"(the folder that holds scan/ and pcfg/)."
+        f"(the folder that holds scan/ and pcfg/), or unset {ENV_VAR} to use the files shipped in the package."
     )

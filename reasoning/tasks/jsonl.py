@@ -9,6 +9,7 @@ from typing import Any
 
 from reasoning.tasks.errors import DataFormatError
 from reasoning.tasks.example import Example
+from reasoning.tasks.text_files import open_text
 
 KEYS: tuple[str, ...] = ("source", "target", "tree", "values", "subset")
 
@@ -79,7 +80,7 @@ def iter_jsonl(path: str | Path) -> Iterator[Example]:
     Raises:
         DataFormatError: a line that is not a valid record, reported as ``path:line: reason``.
     """
-    with open(path, encoding="utf-8") as lines:
+    with open_text(path) as lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from reasoning.tasks.errors import DataFormatError
 from reasoning.tasks.example import Example
+from reasoning.tasks.text_files import read_text
 
 Tokens = tuple[str, ...]
 
@@ -176,8 +177,8 @@ def read_pcfg(source_path: str | Path, target_path: str | Path | None = None) ->
     """
     source_path = Path(source_path)
     target_path = source_path.with_suffix(".tgt") if target_path is None else Path(target_path)
-    sources = source_path.read_text(encoding="utf-8").splitlines()
-    targets = target_path.read_text(encoding="utf-8").splitlines()
+    sources = read_text(source_path).splitlines()
+    targets = read_text(target_path).splitlines()
     if len(sources) != len(targets):
         raise DataFormatError(
             f"{len(sources)} lines in {source_path} but {len(targets)} lines in {target_path}; "

@@ -1,4 +1,4 @@
-"""The standard SCAN train/test splits, built from the full command set.
+"""The standard SCAN train/test splits, built from the full command set or read from the official files.
 
 | name              | train                                         | test                                  |
 |-------------------|-----------------------------------------------|---------------------------------------|
@@ -10,10 +10,15 @@
 | opposite-right    | no ``opposite right``                         | ``X opposite right``, X a primitive   |
 | right             | no ``X right``, X a primitive or ``turn``     | ``X right``, X a primitive            |
 | jump-around-right | no ``jump around right``                      | ``jump around right``                 |
+| filler-K (K 0-3)  | no ``around right`` but ``X around right``    | ``jump around right`` (as above)      |
+|                   | for the first K of look, walk, run            |                                       |
+| add-jump-complex-N| add-jump plus N random compositional jump     | the other jump commands               |
+|                   | commands (N 1-32; official files only)        |                                       |
 
-Template splits (Loula et al. 2018) are not partitions: commands where the template is filled by
-``turn`` (e.g. the 1,209 commands with ``turn around right``) are in neither part. The definitions
-reproduce the official files (tests check the shipped ones).
+Template and filler splits (Loula et al. 2018) are not partitions: commands where the template is
+filled by ``turn`` (e.g. the 1,209 commands with ``turn around right``) are in neither part. The
+builders reproduce the official files line for line (the tests check every one); the
+add-jump-complex splits are random draws of their authors, so they exist only as files.
 """
 
 from __future__ import annotations
@@ -77,28 +82,44 @@ def add_primitive_split(
 
 @dataclass(frozen=True)
 class Template:
-    """A held-out template: ``held`` phrases go to test, commands with ``dropped`` phrases nowhere."""
+    """A held-out template.
+
+    ``held`` phrases send a command to test; ``dropped`` phrases keep it out of both parts;
+    ``not_trained`` phrases keep it out of training only (the fillers a filler split withholds).
+    """
 
     held: tuple[tuple[str, ...], ...]
     dropped: tuple[tuple[str, ...], ...] = ()
+    not_trained: tuple[tuple[str, ...], ...] = ()
 
 
 def _filled(template: tuple[str, ...], fillers: Sequence[str]) -> tuple[tuple[str, ...], ...]:
     return tuple((filler, *template) for filler in fillers)
 
 
+AROUND_RIGHT = ("around", "right")
+# The order in which the filler splits let "X around right" back into training (official files).
+FILLER_ORDER = ("look", "walk", "run")
+N_FILLER_SPLITS = len(FILLER_ORDER) + 1
+
 TEMPLATES: dict[str, Template] = {
-    "around-right": Template(_filled(("around", "right"), list(PRIMITIVES)), _filled(("around", "right"), [TURN])),
+    "around-right": Template(_filled(AROUND_RIGHT, list(PRIMITIVES)), _filled(AROUND_RIGHT, [TURN])),
     "opposite-right": Template(
         _filled(("opposite", "right"), list(PRIMITIVES)), _filled(("opposite", "right"), [TURN])
     ),
     "right": Template(_filled(("right",), list(PRIMITIVES)), _filled(("right",), [TURN])),
-    "jump-around-right": Template((("jump", "around", "right"),)),
+    "jump-around-right": Template(_filled(AROUND_RIGHT, ["jump"]), _filled(AROUND_RIGHT, [TURN])),
+    **{
+        f"filler-{k}": Template(
+            _filled(AROUND_RIGHT, ["jump"]), _filled(AROUND_RIGHT, [TURN]), _filled(AROUND_RIGHT, FILLER_ORDER[k:])
+        )
+        for k in range(N_FILLER_SPLITS)
+    },
 }
 
 
 def template_split(examples: Sequence[Example], template: Template) -> Split:
-    """Train on commands with no held or dropped phrase; test on those with a held phrase and no dropped one."""
+    """Test: commands with a held phrase; train: commands with no held, dropped or not-trained phrase."""
 
     def has_any(example: Example, phrases: tuple[tuple[str, ...], ...]) -> bool:
         return any(contains_phrase(example.source, phrase) for phrase in phrases)
@@ -107,14 +128,32 @@ def template_split(examples: Sequence[Example], template: Template) -> Split:
     for example in examples:
         if has_any(example, template.dropped):
             continue
-        (test if has_any(example, template.held) else train).append(example)
+        if has_any(example, template.held):
+            test.append(example)
+        elif not has_any(example, template.not_trained):
+            train.append(example)
     return {"train": train, "test": test}
 
 
 PRIMITIVE_SPLITS: dict[str, tuple[str, ...]] = {"add-jump": ("jump",), "add-turn-left": ("turn", "left")}
-SCAN_SPLITS: tuple[str, ...] = ("simple", "length", *PRIMITIVE_SPLITS, *TEMPLATES)
+# Compositional jump commands added to add-jump's training part, one official file pair each.
+COMPLEX_JUMP_COUNTS = (1, 2, 4, 8, 16, 32)
+FILE_ONLY_SPLITS: tuple[str, ...] = tuple(f"add-jump-complex-{n}" for n in COMPLEX_JUMP_COUNTS)
+GENERATED_SPLITS: tuple[str, ...] = ("simple", "length", *PRIMITIVE_SPLITS, *TEMPLATES)
+SCAN_SPLITS: tuple[str, ...] = (*GENERATED_SPLITS, *FILE_ONLY_SPLITS)
 
-# The official files of the splits shipped in ../shared/data/scan: name -> (train file, test file).
+
+def _template_files(name: str) -> tuple[str, str]:
+    if name.startswith("filler-"):
+        number = name.removeprefix("filler-")
+        return f"filler_split/tasks_train_filler_num{number}.txt", f"filler_split/tasks_test_filler_num{number}.txt"
+    stem = name.replace("-", "_")
+    return f"template_split/tasks_train_template_{stem}.txt", f"template_split/tasks_test_template_{stem}.txt"
+
+
+_COMPLEX = "add_prim_split/with_additional_examples/tasks_{part}_addprim_complex_jump_num{n}_rep1.txt"
+
+# The official files of every split, relative to <data>/scan: name -> (train file, test file).
 OFFICIAL_FILES: dict[str, tuple[str, str]] = {
     "simple": ("simple_split/tasks_train_simple.txt", "simple_split/tasks_test_simple.txt"),
     "length": ("length_split/tasks_train_length.txt", "length_split/tasks_test_length.txt"),
@@ -123,12 +162,10 @@ OFFICIAL_FILES: dict[str, tuple[str, str]] = {
         "add_prim_split/tasks_train_addprim_turn_left.txt",
         "add_prim_split/tasks_test_addprim_turn_left.txt",
     ),
+    **{name: _template_files(name) for name in TEMPLATES},
     **{
-        name: (
-            f"template_split/tasks_train_template_{name.replace('-', '_')}.txt",
-            f"template_split/tasks_test_template_{name.replace('-', '_')}.txt",
-        )
-        for name in TEMPLATES
+        f"add-jump-complex-{n}": (_COMPLEX.format(part="train", n=n), _COMPLEX.format(part="test", n=n))
+        for n in COMPLEX_JUMP_COUNTS
     },
 }
 
@@ -142,7 +179,7 @@ def build_scan_split(
     """Build a named SCAN split (see the module table) from the full command set.
 
     Args:
-        name: one of :data:`SCAN_SPLITS`.
+        name: one of :data:`GENERATED_SPLITS` (the add-jump-complex splits exist only as files).
         examples: the full command set; generated from the grammar when ``None``.
         seed: shuffling seed of the ``simple`` split.
         primitive_share: share of the bare primitive in add-primitive training lists (``None``: once).
@@ -159,4 +196,7 @@ def build_scan_split(
         return add_primitive_split(examples, PRIMITIVE_SPLITS[name], primitive_share)
     if name in TEMPLATES:
         return template_split(examples, TEMPLATES[name])
+    if name in FILE_ONLY_SPLITS:
+        raise ValueError(f"SCAN split {name!r} is a random draw that exists only as official files; read them "
+                         f"(load_split does) instead of building it")
     raise ValueError(f"unknown SCAN split {name!r}; choose one of {', '.join(SCAN_SPLITS)}")

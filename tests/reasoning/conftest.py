@@ -1,4 +1,4 @@
-"""Fixtures locating the shipped benchmark data the way the library does (SLOTMIND_DATA or ../shared/data)."""
+"""Fixtures locating the benchmark data the way the library does (SLOTMIND_DATA, else the packaged files)."""
 
 from __future__ import annotations
 
@@ -6,23 +6,20 @@ from pathlib import Path
 
 import pytest
 
-from reasoning.tasks.data_location import DataNotFoundError, resolve_data_dir
+from reasoning.tasks.data_location import resolve_data_dir
 
 
 def _task_dir(task: str) -> Path:
-    try:
-        return resolve_data_dir(require=task) / task
-    except DataNotFoundError as error:
-        pytest.skip(f"shipped {task} data not found, skipping the comparison with official files: {error}")
+    return resolve_data_dir(require=task) / task  # the packaged files: a missing folder is an error, not a skip
 
 
 @pytest.fixture(scope="session")
 def scan_dir() -> Path:
-    """``<data>/scan``; skips the test with the reason when the data is absent."""
+    """``<data>/scan`` (gzip-compressed official files)."""
     return _task_dir("scan")
 
 
 @pytest.fixture(scope="session")
 def pcfg_dir() -> Path:
-    """``<data>/pcfg``; skips the test with the reason when the data is absent."""
+    """``<data>/pcfg``."""
     return _task_dir("pcfg")

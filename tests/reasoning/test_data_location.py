@@ -1,4 +1,4 @@
-"""Resolution of the benchmark data folder: explicit path, SLOTMIND_DATA, ../shared/data."""
+"""Resolution of the benchmark data folder: explicit path, SLOTMIND_DATA, the packaged data."""
 
 from __future__ import annotations
 
@@ -39,30 +39,23 @@ def test_environment_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         resolve_data_dir(require="pcfg")
 
 
-def test_default_is_shared_data_next_to_the_repository(no_env: None) -> None:
+def test_default_is_the_data_shipped_in_the_package(no_env: None) -> None:
+    folder = resolve_data_dir(require="scan")
+    assert folder == Path(data_location.__file__).resolve().parents[1] / "data"
+    assert (folder / "scan" / "tasks.txt.gz").is_file() and (folder / "pcfg" / "LICENSE").is_file()
+    assert candidate_dirs() == [folder]
+
+
+def test_nothing_refers_to_the_shared_folder() -> None:
     repo_root = Path(data_location.__file__).resolve().parents[2]
-    assert (repo_root / "pyproject.toml").is_file()
-    assert candidate_dirs()[0] == (repo_root / ".." / "shared" / "data").resolve()
+    sources = [p for folder in ("agents", "envs", "reasoning", "tests") for p in (repo_root / folder).rglob("*.py")]
+    offenders = [p for p in sources if "../" + "shared" in p.read_text(encoding="utf-8")]
+    assert not offenders, offenders
 
 
-def test_found_from_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_env: None) -> None:
-    checkout = tmp_path / "checkout"
-    (checkout / "sub" / "dir").mkdir(parents=True)
-    (checkout / "pyproject.toml").write_text("")
-    (tmp_path / "shared" / "data").mkdir(parents=True)
-    monkeypatch.setattr(data_location, "_REPO_ROOT", tmp_path / "elsewhere" / "repo")
-    monkeypatch.chdir(checkout / "sub" / "dir")
-    assert resolve_data_dir() == (tmp_path / "shared" / "data").resolve()
-
-
-def test_error_lists_every_place_looked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_env: None) -> None:
-    monkeypatch.setattr(data_location, "_REPO_ROOT", tmp_path / "a" / "repo")
-    (tmp_path / "b").mkdir()
-    monkeypatch.chdir(tmp_path / "b")
+def test_error_says_how_to_use_the_packaged_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "nowhere"))
     with pytest.raises(DataNotFoundError) as error:
-        resolve_data_dir()
+        resolve_data_dir(require="scan")
     message = str(error.value)
-    for folder in candidate_dirs():
-        assert str(folder) in message
-    assert len(candidate_dirs()) == 2
-    assert "--data DIR" in message and ENV_VAR in message
+    assert str(tmp_path / "nowhere") in message and "--data DIR" in message and f"unset {ENV_VAR}" in message

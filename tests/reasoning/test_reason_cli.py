@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -63,6 +64,26 @@ def test_train_then_eval_on_a_hand_made_file(tmp_path: Path, capsys: pytest.Capt
     assert "mine.txt" in capsys.readouterr().out
     evaluations = json.loads((run_dir / "metrics.json").read_text())["evaluations"]
     assert len(evaluations) == 1 and evaluations[0]["n"] == 3 and evaluations[0]["path"] == str(hand_made)
+    assert config["data_source"].startswith("official files: ") and "tasks_train_simple.txt" in config["data_source"]
+
+    with_bom = tmp_path / "elsewhere" / "bom.txt"
+    with_bom.write_bytes(HAND_MADE_SCAN.encode("utf-8-sig"))  # as saved by some editors
+    compressed = tmp_path / "elsewhere" / "packed.txt.gz"
+    compressed.write_bytes(gzip.compress(HAND_MADE_SCAN.encode()))
+    assert main(["reason", "eval", str(run_dir), "--data", str(with_bom), str(compressed)]) == 0
+    evaluations = json.loads((run_dir / "metrics.json").read_text())["evaluations"]
+    assert [e["n"] for e in evaluations] == [3, 3, 3]
+
+
+def test_data_list_shows_every_split_with_sizes_and_sources(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["reason", "data", "list"]) == 0
+    out = capsys.readouterr().out
+    for split, sizes in (("filler-2", "17,391"), ("add-jump-complex-32", "14,655"), ("jump-around-right", "1,173")):
+        row = next(line for line in out.splitlines() if f" {split} " in line)
+        assert sizes in row and "Lake & Baroni" in row
+    assert "a random draw" in out and "PCFG SET" in out and "10,175" in out
+    assert main(["reason", "data", "scan"]) == 2
+    assert "--out DIR" in capsys.readouterr().err
 
 
 def test_bench_tiny(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

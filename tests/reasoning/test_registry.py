@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reasoning.tasks import TASK_SPLITS, DataNotFoundError, Example, load_split
+from reasoning.tasks import TASK_SPLITS, DataNotFoundError, Example, data_source, load_split
 from reasoning.tasks.data_location import ENV_VAR
 
 SMALL = {"scan": {}, "pcfg": {"n_train": 300}, "hint": {"train_per_op": 30, "test_per_op": 5}}
@@ -17,6 +17,9 @@ def test_task_splits() -> None:
         "scan": (
             "simple", "length", "add-jump", "add-turn-left",
             "around-right", "opposite-right", "right", "jump-around-right",
+            "filler-0", "filler-1", "filler-2", "filler-3",
+            "add-jump-complex-1", "add-jump-complex-2", "add-jump-complex-4",
+            "add-jump-complex-8", "add-jump-complex-16", "add-jump-complex-32",
         ),
         "pcfg": ("iid", "systematicity", "productivity"),
         "hint": ("symbol", "image"),
@@ -24,9 +27,7 @@ def test_task_splits() -> None:
 
 
 @pytest.mark.parametrize(("task", "split"), [(task, split) for task, splits in TASK_SPLITS.items() for split in splits])
-def test_every_split_loads(task: str, split: str, request: pytest.FixtureRequest) -> None:
-    if task == "pcfg":
-        request.getfixturevalue("pcfg_dir")  # skips with the reason when the PCFG files are absent
+def test_every_split_loads(task: str, split: str) -> None:
     data = load_split(task, split, **SMALL[task])
     assert {"train", "test"} <= set(data)
     assert all(isinstance(e, Example) for part in data.values() for e in part)
@@ -51,6 +52,17 @@ def test_scan_uses_the_official_files_and_falls_back_to_the_grammar(
         load_split("scan", "length", official=True)
     with pytest.raises(DataNotFoundError):
         load_split("pcfg", "iid")
+    with pytest.raises(DataNotFoundError):  # a random draw: no grammar to fall back to
+        load_split("scan", "add-jump-complex-4")
+
+
+def test_data_source_says_official_or_generated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert data_source("scan", "length").startswith("official files: ")
+    assert "tasks_train_length.txt.gz" in data_source("scan", "length")
+    assert data_source("scan", "length", official=False).startswith("generated")
+    assert "generated" in data_source("pcfg", "iid") and "pcfgset/dev.src" in data_source("pcfg", "iid")
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "nowhere"))
+    assert data_source("scan", "length").startswith("generated")
 
 
 def test_unknown_names_and_options_are_rejected() -> None:

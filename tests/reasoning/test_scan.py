@@ -22,23 +22,18 @@ from reasoning.tasks.scan import (
     read_scan,
 )
 from reasoning.tasks.scan_splits import (
+    COMPLEX_JUMP_COUNTS,
+    FILE_ONLY_SPLITS,
+    GENERATED_SPLITS,
     OFFICIAL_FILES,
-    SCAN_SPLITS,
     build_scan_split,
     contains_phrase,
 )
+from reasoning.tasks.text_files import locate
 
 GENERATED = generate_scan()
-SPLITS = {name: build_scan_split(name) for name in SCAN_SPLITS}
+SPLITS = {name: build_scan_split(name) for name in GENERATED_SPLITS}
 
-# Sizes in characters of official split files that are NOT shipped here, as stored in the public
-# repository brendenlake/SCAN. Rendering our splits in the official line format must give exactly
-# these sizes (a strong check of the split definitions when the files themselves are absent).
-UNSHIPPED_FILE_CHARS = {
-    "add-turn-left": (3_974_537, 173_679),
-    "opposite-right": (2_990_057, 871_363),
-    "right": (3_173_282, 729_823),
-}
 OFFICIAL_SIZES = {
     "simple": (16_728, 4_182),
     "length": (16_990, 3_920),
@@ -47,7 +42,11 @@ OFFICIAL_SIZES = {
     "around-right": (15_225, 4_476),
     "opposite-right": (15_225, 4_476),
     "right": (15_225, 4_476),
-    "jump-around-right": (19_701, 1_209),
+    "jump-around-right": (18_528, 1_173),
+    "filler-0": (15_225, 1_173),
+    "filler-1": (16_290, 1_173),
+    "filler-2": (17_391, 1_173),
+    "filler-3": (18_528, 1_173),
 }
 
 
@@ -76,25 +75,24 @@ def test_generator_reproduces_tasks_txt_exactly(scan_dir: Path) -> None:
 
 def test_every_shipped_scan_file_is_checked(scan_dir: Path) -> None:
     covered = {"tasks.txt"} | {name for files in OFFICIAL_FILES.values() for name in files}
-    shipped = {path.relative_to(scan_dir).as_posix() for path in scan_dir.rglob("*.txt")}
+    shipped = {path.relative_to(scan_dir).as_posix().removesuffix(".gz") for path in scan_dir.rglob("*.txt.gz")}
     assert shipped, "no SCAN files found"
     assert shipped <= covered, f"shipped SCAN files without a builder: {sorted(shipped - covered)}"
 
 
 def _shipped(scan_dir: Path, name: str) -> tuple[list[Example], list[Example]]:
     paths = [scan_dir / file for file in OFFICIAL_FILES[name]]
-    if not all(path.is_file() for path in paths):
-        pytest.skip(f"the official {name} files are not shipped in {scan_dir}")
+    assert all(locate(path) for path in paths), f"the official {name} files are not shipped in {scan_dir}"
     return read_once(paths[0]), read_once(paths[1])
 
 
-@pytest.mark.parametrize("name", [name for name in SCAN_SPLITS if name != "simple"])
+@pytest.mark.parametrize("name", [name for name in GENERATED_SPLITS if name != "simple"])
 def test_split_equals_shipped_files(scan_dir: Path, name: str) -> None:
     train, test = _shipped(scan_dir, name)
-    assert pairs(SPLITS[name]["train"]) == pairs(train)
-    assert pairs(SPLITS[name]["test"]) == pairs(test)
-    assert Counter(SPLITS[name]["train"]) == Counter(train)  # multisets too (add-jump repeats 'jump')
-    assert Counter(SPLITS[name]["test"]) == Counter(test)
+    for built, official in ((SPLITS[name]["train"], train), (SPLITS[name]["test"], test)):
+        # Multisets (add-jump repeats 'jump'); the differences are asserted so a failure prints only them.
+        assert Counter(built) - Counter(official) == Counter()
+        assert Counter(official) - Counter(built) == Counter()
 
 
 def test_shipped_simple_split_is_an_80_20_partition(scan_dir: Path) -> None:
@@ -105,21 +103,31 @@ def test_shipped_simple_split_is_an_80_20_partition(scan_dir: Path) -> None:
 
 
 def test_interpretation_matches_every_shipped_line(scan_dir: Path) -> None:
-    for path in scan_dir.rglob("*.txt"):
+    for path in scan_dir.rglob("*.txt.gz"):
         for example in read_once(path):
             assert interpret(example.source) == example.target, (path, example)
 
 
-@pytest.mark.parametrize("name", SCAN_SPLITS)
+@pytest.mark.parametrize("name", GENERATED_SPLITS)
 def test_split_sizes_match_the_official_files(name: str) -> None:
     split = SPLITS[name]
     assert (len(split["train"]), len(split["test"])) == OFFICIAL_SIZES[name]
 
 
-@pytest.mark.parametrize("name", sorted(UNSHIPPED_FILE_CHARS))
-def test_unshipped_splits_render_to_the_official_file_sizes(name: str) -> None:
-    chars = tuple(sum(len(format_scan_line(e)) + 1 for e in SPLITS[name][part]) for part in ("train", "test"))
-    assert chars == UNSHIPPED_FILE_CHARS[name]
+@pytest.mark.parametrize("count", COMPLEX_JUMP_COUNTS)
+def test_complex_jump_files_move_that_many_jump_commands_into_training(scan_dir: Path, count: int) -> None:
+    train, test = _shipped(scan_dir, f"add-jump-complex-{count}")
+    add_jump = SPLITS["add-jump"]
+    moved = {e for e in train if "jump" in e.source and e.source != ("jump",)}
+    assert len(moved) == count
+    assert pairs(test) | {(e.source, e.target) for e in moved} == pairs(add_jump["test"])
+    assert pairs(train) - {(e.source, e.target) for e in moved} == pairs(add_jump["train"])
+
+
+def test_file_only_splits_refuse_to_be_built() -> None:
+    for name in FILE_ONLY_SPLITS:
+        with pytest.raises(ValueError, match="only as official files"):
+            build_scan_split(name)
 
 
 def test_simple_split_is_a_seeded_partition() -> None:
