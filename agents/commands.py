@@ -10,7 +10,7 @@ from envs.command_line import HelpFormatter, lazy_handler
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Attach ``pretrain`` (parsers only; torch is imported when a command runs)."""
-    from agents.encoders.pretrain_config import MODEL_LOSSES, PretrainConfig
+    from agents.encoders.pretrain_config import MODEL_LOSSES, PRECISIONS, PretrainConfig
 
     defaults = PretrainConfig()
     parser = subparsers.add_parser(
@@ -36,6 +36,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of weights, data and batches")
     parser.add_argument("--learned-queries", action="store_true",
                         help="BO-QSA: learned slot queries with a straight-through last iteration")
+    parser.add_argument("--background", action="store_true",
+                        help="decode the slots over a learned background layer (the empty background is one segment)")
+    parser.add_argument("--foreground-weight", type=float, default=defaults.foreground_weight,
+                        help="with --background: weight of the share of pixels the slots claim (ramped in with the "
+                             "cycle losses)")
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size, help="frames per step")
     parser.add_argument("--lr", type=float, default=defaults.lr, help="Adam learning rate (after warm-up)")
     parser.add_argument("--sfs-weight", type=float, default=defaults.sfs_weight,
@@ -57,6 +62,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--eval-every", type=float, default=defaults.eval_every_s,
                         help="seconds between evaluations (each also rewrites the checkpoint)")
     parser.add_argument("--threads", type=int, default=defaults.threads, help="torch CPU threads")
+    parser.add_argument("--precision", choices=PRECISIONS, default=defaults.precision,
+                        help="training arithmetic: bfloat16 autocast is faster on CPUs with bf16 instructions")
     parser.add_argument("--run-dir", default=None, help="output folder (default: runs/pretrain-<model>-<time>)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar (for logs and the bench)")
 

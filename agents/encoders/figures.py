@@ -17,7 +17,7 @@ def slot_grid(model: SlotAutoencoder, frames: np.ndarray, scale: int = 2) -> np.
     S = scale * model resolution; a thin white line separates the columns."""
     with torch.no_grad():
         out = model(torch.from_numpy(frames))
-    rgb, alpha = model.decoder(out.slots)
+    rgb, alpha = model.decode(out.slots)
     masks = alpha.softmax(dim=1)  # (B, K, 1, R, R)
     painted = (rgb.clamp(0, 1) * masks + (1 - masks) * 0.15).detach()
     columns = [out.target, out.reconstruction.clamp(0, 1), *painted.unbind(dim=1)]

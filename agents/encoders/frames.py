@@ -7,8 +7,9 @@ MiniGrid adapter, one env stepped in Python (slower; meant for small sets).
 
 A ``FrameSet`` holds ``images`` (N, H, W, 3) uint8 and ``masks`` (N, H, W) uint8 (0 background,
 instance ids as the env renders them: ``i + 1`` for object row i and ``capacity + 1`` for the
-agent in ObjectWorld; see ``envs.minigrid_adapter`` for MiniGrid), and saves to / loads from a
-compressed ``.npz``.
+agent in ObjectWorld; see ``envs.minigrid_adapter`` for MiniGrid), for ObjectWorld also ``objects``
+(N, capacity + 2, F) float32, the ``objects`` observation of each frame (what each instance id is:
+colour, shape, position), and saves to / loads from a compressed ``.npz``.
 
 ``standard_splits`` builds the four sets an encoder is evaluated on: "train", "eval" (same
 distribution, disjoint seeds), "ood-more-objects" and "ood-unseen-colors" (the registry's
@@ -29,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from envs.batched_world import BatchedWorld
+from envs.observe_kernel import N_FEATURES
 from envs.registry import SPEC_KWARGS, TASK_OF_NAME, VARIANTS, check_env_id, is_minigrid, make_env, variant_id
 from envs.run_files import atomic_path
 from envs.world_config import WorldConfig
@@ -53,7 +55,7 @@ SPLIT_VARIANTS: dict[str, str] = {
 }
 SPLIT_NAMES: tuple[str, ...] = tuple(SPLIT_VARIANTS)
 # Bump when the way frames are generated changes, so that cached splits are rebuilt.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 class FrameSetError(ValueError):
@@ -71,6 +73,8 @@ class FrameSet:
         variant: the registry variant name ("train", "more-objects", ...).
         metadata: JSON-compatible description of how the frames were made (seed, stride, ...);
             normalised through JSON on construction so that it survives ``save``/``load`` as is.
+        objects: (N, R, F) float32 ``objects`` observation rows of each frame (ObjectWorld; None for
+            MiniGrid): row i is mask id i + 1, row R - 2 the agent (mask id R - 1).
     """
 
     images: np.ndarray
@@ -78,6 +82,7 @@ class FrameSet:
     env_id: str
     variant: str = "train"
     metadata: dict[str, Any] = field(default_factory=dict)
+    objects: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         images, masks = self.images, self.masks
@@ -85,6 +90,8 @@ class FrameSet:
             raise ValueError(f"images must be (N, H, W, 3) uint8, got {images.shape} {images.dtype}")
         if masks.shape != images.shape[:3] or masks.dtype != np.uint8:
             raise ValueError(f"masks must be (N, H, W) = {images.shape[:3]} uint8, got {masks.shape} {masks.dtype}")
+        if self.objects is not None and (self.objects.ndim != 3 or len(self.objects) != len(images)):
+            raise ValueError(f"objects must be (N, R, F) with N = {len(images)}, got {self.objects.shape}")
         try:
             self.metadata = json.loads(json.dumps(self.metadata))
         except (TypeError, ValueError) as error:
@@ -120,8 +127,11 @@ class FrameSet:
             path = path.with_name(path.name + ".npz")
         header = {"env_id": self.env_id, "variant": self.variant, "metadata": self.metadata,
                   "format_version": FORMAT_VERSION}
+        arrays = {"images": self.images, "masks": self.masks, "header": np.array(json.dumps(header))}
+        if self.objects is not None:
+            arrays["objects"] = self.objects
         with atomic_path(path) as tmp, open(tmp, "wb") as file:
-            np.savez_compressed(file, images=self.images, masks=self.masks, header=np.array(json.dumps(header)))
+            np.savez_compressed(file, **arrays)
         return path
 
     @classmethod
@@ -137,9 +147,10 @@ class FrameSet:
                 if missing:
                     raise FrameSetError(f"{path} is not a frame set: missing {', '.join(sorted(missing))}")
                 images, masks = data["images"], data["masks"]
+                objects = data["objects"] if "objects" in data.files else None
                 header = json.loads(str(data["header"]))
             return cls(images=images, masks=masks, env_id=header["env_id"], variant=header["variant"],
-                       metadata=header["metadata"])
+                       metadata=header["metadata"], objects=objects)
         except FrameSetError:
             raise
         except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as error:
@@ -155,8 +166,9 @@ def _stream_seeds(seed: int, n: int) -> tuple[list[int], np.random.Generator]:
 
 
 def _collect_object_world(env_id: str, n_frames: int, seed: int, image_size: int, n_envs: int, stride: int,
-                          env_kwargs: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """Frames (n_frames, S, S, 3) and masks (n_frames, S, S) uint8 from a BatchedWorld."""
+                          env_kwargs: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Frames (n_frames, S, S, 3) and masks (n_frames, S, S) uint8 and object rows (n_frames, R, F) float32
+    from a BatchedWorld."""
     config = WorldConfig(**{**SPEC_KWARGS[env_id], **env_kwargs})
     world = BatchedWorld(config, n_envs)
     env_seeds, rng = _stream_seeds(seed, n_envs)
@@ -164,6 +176,7 @@ def _collect_object_world(env_id: str, n_frames: int, seed: int, image_size: int
     world.reset()
     images = np.empty((n_frames, image_size, image_size, 3), dtype=np.uint8)
     masks = np.empty((n_frames, image_size, image_size), dtype=np.uint8)
+    objects = np.empty((n_frames, config.object_rows, N_FEATURES), dtype=np.float32)
     buffer = np.empty((n_envs, image_size, image_size, 3), dtype=np.uint8)
     for start in range(0, n_frames, n_envs):
         for actions in rng.integers(0, config.n_actions, size=(stride, n_envs), dtype=np.int64):
@@ -175,7 +188,8 @@ def _collect_object_world(env_id: str, n_frames: int, seed: int, image_size: int
         world.render_rgb(image_size, out=buffer)
         images[start:stop] = buffer[: stop - start]
         masks[start:stop] = world.render_masks(image_size)[: stop - start]
-    return images, masks
+        objects[start:stop] = world.observe_objects()[: stop - start]
+    return images, masks, objects
 
 
 def _collect_minigrid(env_id: str, n_frames: int, seed: int, image_size: int, stride: int,
@@ -223,15 +237,17 @@ def collect_frames(env_id: str, n_frames: int, seed: int, image_size: int = 64, 
         raise ValueError(f"n_frames={n_frames} must be >= 0")
     if n_envs < 1 or stride < 1:
         raise ValueError(f"n_envs={n_envs} and stride={stride} must be >= 1")
+    objects = None
     if is_minigrid(env_id):
         images, masks = _collect_minigrid(env_id, n_frames, seed, image_size, stride, env_kwargs)
         variant = "train"
     else:
-        images, masks = _collect_object_world(env_id, n_frames, seed, image_size, n_envs, stride, env_kwargs)
+        images, masks, objects = _collect_object_world(env_id, n_frames, seed, image_size, n_envs, stride,
+                                                       env_kwargs)
         variant = next(v for name in TASK_OF_NAME for v in VARIANTS if variant_id(name, v) == env_id)
     metadata = {"seed": seed, "image_size": image_size, "n_envs": n_envs, "stride": stride,
                 "env_kwargs": env_kwargs, "format_version": FORMAT_VERSION}
-    return FrameSet(images=images, masks=masks, env_id=env_id, variant=variant, metadata=metadata)
+    return FrameSet(images=images, masks=masks, env_id=env_id, variant=variant, metadata=metadata, objects=objects)
 
 
 def _task_name(env_id: str) -> str:

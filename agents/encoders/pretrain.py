@@ -21,7 +21,7 @@ import yaml
 
 from agents.encoders.checkpoint import CHECKPOINT_NAME, save_checkpoint
 from agents.encoders.cycle_losses import feature_slot_feature_loss, ramp_weight, slot_feature_slot_loss
-from agents.encoders.evaluation import evaluate
+from agents.encoders.evaluation import evaluate, probe_scores
 from agents.encoders.figures import save_slot_grid
 from agents.encoders.frames import FrameSet, standard_splits
 from agents.encoders.metrics import reference_scores
@@ -53,8 +53,17 @@ def _learning_rate(config: PretrainConfig, step: int) -> float:
 
 
 def _losses(model: SlotAutoencoder, frames: torch.Tensor, config: PretrainConfig, step: int) -> dict[str, torch.Tensor]:
-    out = model(frames)
+    # bfloat16 autocast runs the convolutions and matrix products through oneDNN's bf16 kernels where the
+    # CPU has them; losses are taken in float32.
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.precision == "bfloat16"):
+        out = model(frames)
+    out = out.float()
     losses = {"reconstruction": torch.nn.functional.mse_loss(out.reconstruction, out.target)}
+    foreground_weight = ramp_weight(config.foreground_weight, step, config.cycle_start, config.cycle_ramp)
+    if model.config.background and foreground_weight > 0:
+        # The share of pixels the slots claim from the background layer: a slot gains by claiming a pixel
+        # only where it reconstructs it better, so the empty background is left to the background layer.
+        losses["foreground"] = foreground_weight * (1.0 - out.masks[:, -1]).mean()
     sfs_weight, fsf_weight = (ramp_weight(config.loss_weights[name], step, config.cycle_start, config.cycle_ramp)
                               for name in ("sfs", "fsf"))
     if sfs_weight > 0:
@@ -78,7 +87,8 @@ def slots_for_split(config: PretrainConfig, split: str) -> int:
 
 def final_scores(model: SlotAutoencoder, splits: dict[str, FrameSet], config: PretrainConfig) -> dict[str, Any]:
     """FG-ARI/ARI/mBO on every held-out split, without and (if ``tta_steps``) with test-time adaptation,
-    plus the fixed-grid references on the same frames."""
+    plus the fixed-grid references on the same frames and the property probes (colour, shape and
+    position read from the slots; ``evaluation.probe_scores``)."""
     scores: dict[str, Any] = {}
     for name, frames in splits.items():
         if name == "train":
@@ -91,6 +101,12 @@ def final_scores(model: SlotAutoencoder, splits: dict[str, FrameSet], config: Pr
                                     tta_steps=config.tta_steps, tta_lr=config.tta_lr)
         entry["references"] = reference_scores(frames.masks)
         scores[name] = entry
+    held_out = {name: frames for name, frames in splits.items() if name != "train"}
+    if "train" in splits and splits["train"].objects is not None and held_out:
+        probes = probe_scores(model, splits["train"], held_out,
+                              {name: slots_for_split(config, name) for name in held_out}, config.seed)
+        for name, result in probes.items():
+            scores[name]["probes"] = result
     return scores
 
 

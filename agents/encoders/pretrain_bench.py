@@ -22,6 +22,7 @@ from rich.table import Table
 
 from agents.encoders.api import SlotEncoder
 from agents.encoders.pretrain_config import MODEL_LOSSES
+from agents.run_reporter import wide_console
 from envs.command_line import UserError
 from envs.run_files import new_run_dir, write_csv_atomic, write_json_atomic
 
@@ -87,6 +88,132 @@ def encoding_speed(checkpoint_dir: Path, threads: int = 2, repeats: int = 20) ->
     return repeats * ENCODE_BATCH / (time.perf_counter() - start)
 
 
+METRICS = ("fg_ari", "ari", "mbo")
+PROBES = ("colour_accuracy", "shape_accuracy", "position_r2")
+HEADERS = {"fg_ari": "FG-ARI", "ari": "ARI\n(all px)", "mbo": "mBO", "colour_accuracy": "colour\nprobe",
+           "shape_accuracy": "shape\nprobe", "position_r2": "position\nprobe R²"}
+
+
+def _result_row(run: dict, console: Console) -> dict | None:
+    """One flat row of a finished run's final scores (None, with a message, for a failed run)."""
+    metrics_path = run["dir"] / "metrics.json"
+    metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
+    run["metrics"] = metrics if run.get("returncode") == 0 and "final" in metrics else None
+    if run["metrics"] is None:
+        console.print(f"[red]run {run['model']} seed {run['seed']} failed[/red]; see {run['dir'] / 'run.log'}")
+        return None
+    row = {"model": run["model"], "seed": run["seed"], "steps": metrics["steps"],
+           "images_per_s": metrics["images_per_s"]}
+    for split in SPLITS:
+        row.update(_split_scores(metrics["final"][split], split))
+    return row
+
+
+def _split_scores(entry: dict, split: str) -> dict[str, float]:
+    """``{split}_{metric}_plain`` / ``_tta``, ``{split}_{probe}`` and ``{split}_grid3x3_fg_ari`` of one
+    split's entry of metrics.json."""
+    row: dict[str, float] = {}
+    for kind in ("plain", "tta"):
+        for metric in METRICS:
+            if kind in entry:
+                row[f"{split}_{metric}_{kind}"] = entry[kind][metric]
+    for probe in PROBES:
+        if "probes" in entry:
+            row[f"{split}_{probe}"] = entry["probes"][probe]
+    if "references" in entry:
+        row[f"{split}_grid3x3_fg_ari"] = entry["references"]["grid_3x3"]
+    return row
+
+
+def random_encoder_row(env_id: str, seed: int = 0) -> dict[str, float]:
+    """The floor: the scores of an untrained encoder of the default architecture on seed ``seed``'s frames."""
+    from agents.encoders.evaluation import PROBE_TRAIN_FRAMES
+    from agents.encoders.frames import standard_splits
+    from agents.encoders.pretrain import final_scores
+    from agents.encoders.pretrain_config import PretrainConfig
+    from agents.encoders.slot_autoencoder import SlotAutoencoder
+
+    config = PretrainConfig(env_id=env_id, seed=seed, tta_steps=0)
+    torch.manual_seed(seed)
+    # The same frames as a run of this seed (a shorter collection is a prefix of a longer one).
+    splits = standard_splits(env_id, PROBE_TRAIN_FRAMES, config.eval_frames, config.ood_frames, seed,
+                             config.image_size)
+    scores = final_scores(SlotAutoencoder(config.model_config()), splits, config)
+    return {key: value for split in SPLITS for key, value in _split_scores(scores[split], split).items()}
+
+
+def split_table(split: str, models: list[str], rows: list[dict], floor: dict[str, float],
+                args: argparse.Namespace) -> Table:
+    """Scores on one split: a row per model (mean ± std over seeds), the random encoder and the 3x3 grid."""
+    table = Table(title=f"{split}: mean ± std over {args.seeds} seeds, {args.minutes:g} min per run "
+                        f"({args.jobs} parallel, 1 thread each)")
+    table.add_column("model")
+    for name in (*METRICS, *PROBES):
+        table.add_column(HEADERS[name], justify="right")
+    table.add_column("train\nimg/s", justify="right")
+    for model in models:
+        mine = [r for r in rows if r["model"] == model]
+        table.add_row(model, *(_mean_std([r[f"{split}_{m}_plain"] for r in mine]) for m in METRICS),
+                      *(_mean_std([r[f"{split}_{p}"] for r in mine if f"{split}_{p}" in r]) for p in PROBES),
+                      f"{np.mean([r['images_per_s'] for r in mine]):.0f}" if mine else "-")
+    table.add_row("random encoder (floor)", *(_value(floor.get(f"{split}_{m}_plain")) for m in METRICS),
+                  *(_value(floor.get(f"{split}_{p}")) for p in PROBES), "-")
+    grid = [r[f"{split}_grid3x3_fg_ari"] for r in rows] or [floor.get(f"{split}_grid3x3_fg_ari", float("nan"))]
+    table.add_row("3x3 grid (no learning)", _value(float(np.mean(grid))), "-", "-", "-", "-", "-", "-")
+    return table
+
+
+def tta_table(models: list[str], rows: list[dict]) -> Table:
+    """FG-ARI and mBO with test-time adaptation, per split (mean ± std over seeds)."""
+    table = Table(title="With test-time adaptation (Slot-TTA, per batch, weights restored)")
+    table.add_column("model")
+    for split in SPLITS:
+        table.add_column(f"{split}\nFG-ARI +TTA", justify="right")
+        table.add_column(f"{split}\nmBO +TTA", justify="right")
+    for model in models:
+        mine = [r for r in rows if r["model"] == model]
+        table.add_row(model, *(_mean_std([r[f"{split}_{metric}_tta"] for r in mine if f"{split}_{metric}_tta" in r])
+                               for split in SPLITS for metric in ("fg_ari", "mbo")))
+    return table
+
+
+def paired_table(models: list[str], rows: list[dict]) -> Table:
+    """Each model minus ``sa`` on the same seed: mean difference and its 95% t-interval (eval split)."""
+    table = Table(title="Difference to plain Slot Attention (sa), paired by seed, eval split: mean [95% CI]")
+    table.add_column("model")
+    names = [*(f"{m}_plain" for m in METRICS), *PROBES]
+    for name in names:
+        table.add_column(HEADERS[name.removesuffix("_plain")], justify="right")
+    base = {r["seed"]: r for r in rows if r["model"] == "sa"}
+    for model in models:
+        if model == "sa":
+            continue
+        pairs = [(r, base[r["seed"]]) for r in rows if r["model"] == model and r["seed"] in base]
+        table.add_row(model, *(paired_interval([a.get(f"eval_{n}", np.nan) - b.get(f"eval_{n}", np.nan)
+                                                for a, b in pairs]) for n in names))
+    return table
+
+
+def paired_interval(differences: list[float]) -> str:
+    """"mean [low, high]": the 95% t-interval of the mean of paired differences ("-" under two pairs).
+
+    >>> paired_interval([0.1, 0.1, 0.1])
+    '+0.100 [+0.100, +0.100]'
+    """
+    from scipy.stats import t
+
+    values = np.array([d for d in differences if np.isfinite(d)])
+    if len(values) < 2:
+        return "-"
+    mean = values.mean()
+    half = t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+    return f"{mean:+.3f} [{mean - half:+.3f}, {mean + half:+.3f}]"
+
+
+def _value(value: float | None) -> str:
+    return "-" if value is None or not np.isfinite(value) else f"{value:.3f}"
+
+
 def run_bench(args: argparse.Namespace) -> int:
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     unknown = [m for m in models if m not in MODEL_LOSSES]
@@ -94,7 +221,7 @@ def run_bench(args: argparse.Namespace) -> int:
         raise UserError(f"--models {args.models!r}: choose from {', '.join(MODEL_LOSSES)}")
     if args.seeds < 1 or args.minutes <= 0 or args.jobs < 1:
         raise UserError("--seeds and --jobs must be >= 1 and --minutes > 0")
-    console = Console()
+    console = wide_console()
     run_dir = Path(args.run_dir) if args.run_dir else new_run_dir("pretrain-bench")
     runs = _run_commands(args, run_dir, models)
     console.print(f"{len(runs)} runs of {args.minutes:g} min, {args.jobs} at a time -> {run_dir}")
@@ -102,53 +229,13 @@ def run_bench(args: argparse.Namespace) -> int:
     _execute(runs, args.jobs, console)
     wall = time.perf_counter() - started
 
-    rows = []
-    for run in runs:
-        metrics_path = run["dir"] / "metrics.json"
-        metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
-        run["metrics"] = metrics if run.get("returncode") == 0 and "final" in metrics else None
-        if run["metrics"] is None:
-            console.print(f"[red]run {run['model']} seed {run['seed']} failed[/red]; see {run['dir'] / 'run.log'}")
-            continue
-        row = {"model": run["model"], "seed": run["seed"], "steps": metrics["steps"],
-               "images_per_s": metrics["images_per_s"]}
-        for split in SPLITS:
-            entry = metrics["final"][split]
-            for kind in ("plain", "tta"):
-                if kind in entry:
-                    row[f"{split}_fg_ari_{kind}"] = entry[kind]["fg_ari"]
-                    row[f"{split}_mbo_{kind}"] = entry[kind]["mbo"]
-            row[f"{split}_grid3x3_fg_ari"] = entry["references"]["grid_3x3"]
-        rows.append(row)
-
-    table = Table(title=f"Object discovery on {args.env}: mean ± std over {args.seeds} seeds, "
-                        f"{args.minutes:g} min per run ({args.jobs} parallel, 1 thread each)")
-    table.add_column("model")
+    rows = [row for run in runs if (row := _result_row(run, console)) is not None]
+    floor = random_encoder_row(args.env)
     for split in SPLITS:
-        table.add_column(f"{split}\nFG-ARI", justify="right")
-        table.add_column(f"{split}\nmBO", justify="right")
-    table.add_column("img/s", justify="right")
-    tta_table = Table(title="With test-time adaptation (Slot-TTA, per batch, weights restored)")
-    tta_table.add_column("model")
-    for split in SPLITS:
-        tta_table.add_column(f"{split}\nFG-ARI +TTA", justify="right")
-        tta_table.add_column(f"{split}\nmBO +TTA", justify="right")
-    for model in models:
-        mine = [r for r in rows if r["model"] == model]
-        cells = []
-        tta_cells = []
-        for split in SPLITS:
-            for metric in ("fg_ari", "mbo"):
-                cells.append(_mean_std([r[f"{split}_{metric}_plain"] for r in mine]))
-                tta_cells.append(_mean_std([r[f"{split}_{metric}_tta"] for r in mine if f"{split}_{metric}_tta" in r]))
-        cells.append(f"{np.mean([r['images_per_s'] for r in mine]):.0f}" if mine else "-")
-        table.add_row(model, *cells)
-        tta_table.add_row(model, *tta_cells)
-    console.print(table)
-    console.print(tta_table)
-    if rows:
-        refs = ", ".join(f"{split} {np.mean([r[f'{split}_grid3x3_fg_ari'] for r in rows]):.3f}" for split in SPLITS)
-        console.print(f"reference (no learning): a fixed 3x3 grid of segments scores FG-ARI {refs}")
+        console.print(split_table(split, models, rows, floor, args))
+    console.print(tta_table(models, rows))
+    if "sa" in models and len(models) > 1:
+        console.print(paired_table(models, rows))
     speed: dict[str, float] = {}
     finished = [run for run in runs if run["metrics"] is not None]
     if finished:
@@ -158,8 +245,8 @@ def run_bench(args: argparse.Namespace) -> int:
                       f"{speed['1_threads']:,.0f} frames/s on 1 thread, {speed['2_threads']:,.0f} on 2 threads")
     console.print(f"wall time {wall / 60:.1f} min")
     write_json_atomic(run_dir / "bench.json", {"env": args.env, "minutes": args.minutes, "seeds": args.seeds,
-                                               "jobs": args.jobs, "rows": rows, "encode_frames_per_s": speed,
-                                               "wall_s": wall})
+                                               "jobs": args.jobs, "rows": rows, "random_encoder": floor,
+                                               "encode_frames_per_s": speed, "wall_s": wall})
     write_csv_atomic(run_dir / "bench.csv", rows)
     print(run_dir)
     return 0 if len(rows) == len(runs) else 1

@@ -30,20 +30,27 @@ def config_from_args(args: argparse.Namespace) -> PretrainConfig:
         cycle_temperature=args.cycle_temperature, cycle_start=args.cycle_start, cycle_ramp=args.cycle_ramp,
         tta_steps=args.tta_steps, train_frames=args.train_frames, eval_frames=args.eval_frames,
         ood_frames=args.ood_frames, eval_every_s=args.eval_every,
-        threads=args.threads,
+        threads=args.threads, precision=args.precision, background=args.background,
+        foreground_weight=args.foreground_weight,
     )
 
 
 def summary_table(metrics: dict, title: str) -> Table:
-    """Final FG-ARI / ARI / mBO per held-out split, with TTA and the best fixed-grid reference."""
+    """Final FG-ARI / ARI / mBO per held-out split, with TTA, the property probes and the best fixed-grid
+    reference."""
     table = Table(title=title)
-    for column in ("split", "FG-ARI", "ARI (all px)", "mBO", "FG-ARI +TTA", "mBO +TTA", "grid 3x3 FG-ARI"):
+    for column in ("split", "FG-ARI", "ARI (all px)", "mBO", "FG-ARI +TTA", "mBO +TTA", "colour probe",
+                   "shape probe", "position R²", "grid 3x3 FG-ARI"):
         table.add_column(column, justify="left" if column == "split" else "right")
     for split, entry in metrics["final"].items():
         tta = entry.get("tta")
+        probes = entry.get("probes") or {}
         table.add_row(split, f"{entry['plain']['fg_ari']:.3f}", f"{entry['plain']['ari']:.3f}",
                       f"{entry['plain']['mbo']:.3f}", f"{tta['fg_ari']:.3f}" if tta else "-",
-                      f"{tta['mbo']:.3f}" if tta else "-", f"{entry['references']['grid_3x3']:.3f}")
+                      f"{tta['mbo']:.3f}" if tta else "-",
+                      *(f"{probes[name]:.3f}" if name in probes else "-"
+                        for name in ("colour_accuracy", "shape_accuracy", "position_r2")),
+                      f"{entry['references']['grid_3x3']:.3f}")
     return table
 
 

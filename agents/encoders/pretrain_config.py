@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from agents.encoders.slot_autoencoder import ModelConfig
 
+PRECISIONS: tuple[str, ...] = ("float32", "bfloat16")
 # Which cycle losses each model name switches on: (slot->feature->slot, feature->slot->feature).
 MODEL_LOSSES: dict[str, tuple[bool, bool]] = {
     "sa": (False, False),
@@ -31,6 +32,8 @@ class PretrainConfig:
     image_size: int = 64
     resolution: int = 32
     learned_queries: bool = False
+    background: bool = False
+    foreground_weight: float = 0.0
     batch_size: int = 32
     lr: float = 4e-4
     warmup_steps: int = 300
@@ -48,6 +51,7 @@ class PretrainConfig:
     tta_steps: int = 5
     tta_lr: float = 1e-4
     threads: int = 2
+    precision: str = "float32"
     loss_weights: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -59,6 +63,8 @@ class PretrainConfig:
             raise ValueError("--minutes must be > 0 and --steps >= 1")
         if self.num_slots < 1 or self.batch_size < 1:
             raise ValueError("--slots and --batch-size must be >= 1")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"--precision {self.precision!r} is unknown; choose from {', '.join(PRECISIONS)}")
         use_sfs, use_fsf = MODEL_LOSSES[self.model]
         self.loss_weights = {"sfs": self.sfs_weight if use_sfs else 0.0, "fsf": self.fsf_weight if use_fsf else 0.0}
 
@@ -67,4 +73,5 @@ class PretrainConfig:
         from agents.encoders.slot_autoencoder import ModelConfig
 
         return ModelConfig(image_size=self.image_size, resolution=self.resolution, num_slots=self.num_slots,
-                           iterations=self.iterations, learned_queries=self.learned_queries)
+                           iterations=self.iterations, learned_queries=self.learned_queries,
+                           background=self.background)

@@ -26,6 +26,7 @@ class ModelConfig:
     encoder_channels: int = 32
     decoder_channels: int = 32
     learned_queries: bool = False
+    background: bool = False
 
     def __post_init__(self) -> None:
         if self.image_size % self.resolution:
@@ -46,11 +47,22 @@ class SlotOutput:
     attention: torch.Tensor  # (B, K, N), softmax over slots
     target: torch.Tensor  # (B, 3, R, R) the downsampled input in [0, 1]
     reconstruction: torch.Tensor  # (B, 3, R, R)
-    masks: torch.Tensor  # (B, K, R, R), sum to 1 over K
+    masks: torch.Tensor  # (B, K, R, R) (K + 1 with a background layer, last), sum to 1 over that axis
+
+    def float(self) -> SlotOutput:
+        """The same output in float32 (after a bfloat16 autocast)."""
+        return SlotOutput(*(tensor.float() for tensor in (self.slots, self.features, self.attention, self.target,
+                                                          self.reconstruction, self.masks)))
 
 
 class SlotAutoencoder(nn.Module):
-    """uint8 or float frames (B, H, W, 3) -> :class:`SlotOutput`."""
+    """uint8 or float frames (B, H, W, 3) -> :class:`SlotOutput`.
+
+    With ``config.background`` the decoded slots are laid over a background layer: one learned colour
+    with one learned alpha logit everywhere, which owns every pixel that no slot claims more strongly.
+    Slots then need not share the empty background out among themselves (see ``pretrain``'s
+    foreground-sparsity loss, which makes them leave it to that layer).
+    """
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
@@ -59,6 +71,21 @@ class SlotAutoencoder(nn.Module):
         self.slot_attention = SlotAttention(config.num_slots, config.slot_dim, config.iterations,
                                             learned_queries=config.learned_queries)
         self.decoder = BroadcastDecoder(config.slot_dim, config.resolution, config.decoder_channels)
+        if config.background:
+            self.background_rgb = nn.Parameter(torch.zeros(3))
+            self.background_alpha = nn.Parameter(torch.zeros(()))
+
+    def decode(self, slots: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Slots (B, K, D) -> per-layer RGB (B, L, 3, R, R) and alpha logits (B, L, 1, R, R); L = K, or K + 1
+        with the background layer last."""
+        rgb, alpha = self.decoder(slots)
+        if not self.config.background:
+            return rgb, alpha
+        batch, _, _, height, width = rgb.shape
+        background_rgb = self.background_rgb.view(1, 1, 3, 1, 1).expand(batch, 1, 3, height, width)
+        background_alpha = self.background_alpha.view(1, 1, 1, 1, 1).expand(batch, 1, 1, height, width)
+        return (torch.cat([rgb, background_rgb.to(rgb.dtype)], 1),
+                torch.cat([alpha, background_alpha.to(alpha.dtype)], 1))
 
     def prepare(self, frames: torch.Tensor) -> torch.Tensor:
         """(B, H, W, 3) uint8/float frames -> (B, 3, R, R) floats in [0, 1]."""
@@ -84,6 +111,5 @@ class SlotAutoencoder(nn.Module):
 
     def forward(self, frames: torch.Tensor, initial_slots: torch.Tensor | None = None) -> SlotOutput:
         slots, attention, features, target = self.encode(frames, initial_slots)
-        rgb, alpha = self.decoder(slots)
-        reconstruction, masks = combine(rgb, alpha)
+        reconstruction, masks = combine(*self.decode(slots))
         return SlotOutput(slots, features, attention, target, reconstruction, masks)

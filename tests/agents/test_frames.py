@@ -129,6 +129,18 @@ def test_batches_cover_every_frame_once() -> None:
         next(frames.batches(0))
 
 
+def test_object_rows_describe_the_masks() -> None:
+    # Every instance id drawn in a frame is a present row of that frame's object table, at the row's place.
+    frames = collect_frames("slotmind/ObjectGoal-v0", 32, seed=1, image_size=SIZE, n_envs=8)
+    capacity = frames.objects.shape[1] - 2
+    for mask, rows in zip(frames.masks, frames.objects, strict=True):
+        for label in np.unique(mask[mask > 0]):
+            row = rows[label - 1] if label <= capacity else rows[capacity]
+            assert row[0] == 1.0
+            ys, xs = np.nonzero(mask == label)
+            assert abs(xs.mean() / SIZE - row[3]) < 0.1 and abs(ys.mean() / SIZE - row[4]) < 0.1
+
+
 def test_save_load_round_trip(tmp_path: Path) -> None:
     frames = collect_frames("slotmind/Push-UnseenShapes-v0", 40, seed=3, image_size=SIZE, n_envs=8)
     written = frames.save(tmp_path / "sub" / "push")
@@ -137,6 +149,7 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
     loaded = FrameSet.load(written)
     np.testing.assert_array_equal(loaded.images, frames.images)
     np.testing.assert_array_equal(loaded.masks, frames.masks)
+    np.testing.assert_array_equal(loaded.objects, frames.objects)
     assert (loaded.env_id, loaded.variant, loaded.metadata) == (frames.env_id, "unseen-shapes", frames.metadata)
 
 

@@ -79,3 +79,6 @@ def test_tiny_bench(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert [row["model"] for row in result["rows"]] == ["sa", "sa-sfs"]
     assert result["encode_frames_per_s"]["1_threads"] > 0 and result["encode_frames_per_s"]["2_threads"] > 0
     assert "eval_fg_ari_plain" in (run_dir / "bench.csv").read_text().splitlines()[0]
+    assert {"eval_colour_accuracy", "eval_shape_accuracy", "eval_position_r2"} <= set(result["rows"][0])
+    assert 0.0 <= result["random_encoder"]["eval_colour_accuracy"] <= 1.0
+    assert "random encoder (floor)" in out and "3x3 grid" in out and "paired by seed" in out
