@@ -17,13 +17,14 @@ from pathlib import Path
 import numpy as np
 import torch
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from agents.encoders.api import SlotEncoder
 from agents.encoders.pretrain_config import MODEL_LOSSES
 from agents.run_reporter import wide_console
 from envs.command_line import UserError
+from envs.logged_progress import LoggedProgress
 from envs.run_files import new_run_dir, write_csv_atomic, write_json_atomic
 
 SPLITS = ("eval", "ood-more-objects", "ood-unseen-colors")
@@ -48,7 +49,7 @@ def _execute(runs: list[dict], jobs: int, console: Console) -> None:
     """Run the commands, ``jobs`` at a time, with a progress bar; sets each run's ``returncode``."""
     pending = list(runs)
     active: list[tuple[dict, subprocess.Popen]] = []
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} runs"),
+    with LoggedProgress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} runs"),
                   TimeElapsedColumn(), console=console) as progress:
         bar = progress.add_task("pretraining", total=len(runs))
         while pending or active:

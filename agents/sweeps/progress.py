@@ -7,10 +7,11 @@ from typing import Any
 
 from ray.tune import Callback
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
 from agents.sweeps.families import headline
 from agents.sweeps.layout import SweepLayout
+from envs.logged_progress import LoggedProgress
 
 STATES = {"TERMINATED": "finished", "RUNNING": "running", "ERROR": "failed", "PENDING": "pending",
           "PAUSED": "pending"}
@@ -21,7 +22,7 @@ class SweepProgress(Callback):
 
     def __init__(self, layout: SweepLayout, total: int, console: Console) -> None:
         self.layout = layout
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
+        self.progress = LoggedProgress(TextColumn("{task.description}"), BarColumn(),
                                  TextColumn("{task.completed}/{task.total} cells"), TimeElapsedColumn(),
                                  console=console)
         self.bar = self.progress.add_task("sweep", total=total)

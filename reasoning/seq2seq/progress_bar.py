@@ -1,17 +1,19 @@
-"""A rich progress bar that follows a model's training time against its budget."""
+"""A rich progress bar that follows a model's training time against its budget, and prints plain lines in logs."""
 
 from __future__ import annotations
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from envs.logged_progress import LOG_EVERY_S, LoggedProgress
 from reasoning.seq2seq.interface import FitProgress
 
 
-def new_progress(console: Console | None = None) -> Progress:
-    """A ``rich`` progress display (description, bar, elapsed and remaining time), cleared when done."""
-    return Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-                    console=console, transient=True)
+def new_progress(console: Console | None = None, every_s: float = LOG_EVERY_S) -> Progress:
+    """A progress display (description, bar, elapsed and remaining time), cleared when done; in a log,
+    a plain line per task every ``every_s`` seconds (see :class:`LoggedProgress`)."""
+    return LoggedProgress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+                          console=console, transient=True, every_s=every_s)
 
 
 class TrainingBar:
