@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from envs.command_line import HelpFormatter, lazy_handler
+from envs.command_line import HelpFormatter, lazy_handler, positive_int, seed_int
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     budget.add_argument("--steps", type=int, default=None, help="number of optimiser steps instead of --minutes")
     parser.add_argument("--slots", type=int, default=defaults.num_slots, help="number of slots K")
     parser.add_argument("--iterations", type=int, default=defaults.iterations, help="Slot Attention iterations T")
-    parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of weights, data and batches")
+    parser.add_argument("--seed", type=seed_int, default=defaults.seed, help="seed of weights, data and batches")
     parser.add_argument("--learned-queries", action="store_true",
                         help="BO-QSA: learned slot queries with a straight-through last iteration")
     parser.add_argument("--background", action="store_true",
@@ -61,7 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="frames of each out-of-distribution split (more objects, unseen colours)")
     parser.add_argument("--eval-every", type=float, default=defaults.eval_every_s,
                         help="seconds between evaluations (each also rewrites the checkpoint)")
-    parser.add_argument("--threads", type=int, default=defaults.threads, help="torch CPU threads")
+    parser.add_argument("--threads", type=positive_int, default=defaults.threads, help="torch CPU threads")
     parser.add_argument("--precision", choices=PRECISIONS, default=defaults.precision,
                         help="training arithmetic: bfloat16 autocast is faster on CPUs with bf16 instructions")
     parser.add_argument("--run-dir", default=None, help="output folder (default: runs/pretrain-<model>-<time>)")
@@ -77,9 +77,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=HelpFormatter,
     )
     bench.add_argument("--models", default=",".join(MODEL_LOSSES), help="comma-separated models to compare")
-    bench.add_argument("--seeds", type=int, default=3, help="seeds per model (0..N-1)")
+    bench.add_argument("--seeds", type=positive_int, default=3, help="seeds per model (0..N-1)")
     bench.add_argument("--minutes", type=float, default=8.0, help="wall-clock training budget of every run")
-    bench.add_argument("--jobs", type=int, default=2, help="runs trained at the same time (one thread each)")
+    bench.add_argument("--jobs", type=positive_int, default=2, help="runs trained at the same time (one thread each)")
     bench.add_argument("--env", default=defaults.env_id, help="ObjectWorld id whose frames to train on")
     bench.add_argument("--extra", default="", help="extra flags passed to every `slotmind pretrain` run, quoted")
     bench.add_argument("--run-dir", default=None, help="output folder (default: runs/pretrain-bench-<time>)")
@@ -108,14 +108,15 @@ def register_training(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--encoder", choices=ENCODERS, default=defaults.encoder,
                        help="cnn: end-to-end NatureCNN; slots/slots-cycle: pretrained Slot Attention (plain / "
                             "cycle-consistency) pooled by a CLS transformer; objects: ground-truth objects (oracle)")
-    train.add_argument("-n", "--timesteps", type=int, default=None,
+    train.add_argument("-n", "--timesteps", type=positive_int, default=None,
                        help="total env steps (default: n_timesteps of agents/hyperparams/<algo>.yml for the env)")
-    train.add_argument("--seed", type=int, default=defaults.seed, help="seed of the policy and envs")
-    train.add_argument("--n-envs", type=int, default=None,
+    train.add_argument("--seed", type=seed_int, default=defaults.seed, help="seed of the policy and envs")
+    train.add_argument("--n-envs", type=positive_int, default=None,
                        help="parallel envs in one batched VecEnv (default: n_envs of the hyperparameter file)")
     train.add_argument("--eval-freq", type=int, default=defaults.eval_freq,
                        help="env steps between evaluations (0: off)")
-    train.add_argument("--eval-episodes", type=int, default=defaults.eval_episodes, help="episodes per evaluation")
+    train.add_argument("--eval-episodes", type=positive_int, default=defaults.eval_episodes,
+                       help="episodes per evaluation")
     train.add_argument("--eval-splits", nargs="+", default=defaults.eval_splits, choices=list(VARIANTS),
                        help="splits of the final evaluation (the training distribution is always one; the others "
                             "are recorded as `slotmind eval` records them)")
@@ -126,7 +127,7 @@ def register_training(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--hyperparams", nargs="*", metavar="KEY=VALUE",
                        help="override the env's entry in agents/hyperparams/<algo>.yml, e.g. n_steps=256 "
                             "learning_rate=1e-3 'policy_kwargs={net_arch: [64]}'")
-    train.add_argument("--threads", type=int, default=defaults.threads, help="torch CPU threads")
+    train.add_argument("--threads", type=positive_int, default=defaults.threads, help="torch CPU threads")
     train.add_argument("--run-dir", default=None,
                        help="output folder (default: runs/train-<env>-<encoder>-s<seed>-<time>)")
     train.add_argument("--resume", metavar="RUN_DIR", default=None, help="continue this run from its last checkpoint")
@@ -151,11 +152,11 @@ def register_training(subparsers: argparse._SubParsersAction) -> None:
                           help="evaluate a reference policy instead of a run: random actions, or the planner "
                                "that reads the ground-truth objects")
     evaluate.add_argument("--env", default="slotmind/ObjectGoal-v0", help="env id of --policy (not of a run)")
-    evaluate.add_argument("--seed", type=int, default=0,
+    evaluate.add_argument("--seed", type=seed_int, default=0,
                           help="evaluation seed of --policy (a run uses its own seed, so the episodes match)")
     evaluate.add_argument("--split", nargs="+", default=["train"], choices=list(VARIANTS),
                           help="splits: the training distribution and out-of-distribution variants")
-    evaluate.add_argument("--episodes", type=int, default=200, help="episodes per split")
+    evaluate.add_argument("--episodes", type=positive_int, default=200, help="episodes per split")
     evaluate.add_argument("--stochastic", action="store_true",
                           help="sample actions from the policy instead of taking the most likely one (recorded in "
                                "eval.json; `slotmind compare` uses deterministic results only)")
@@ -197,14 +198,14 @@ def register_analysis(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=HelpFormatter,
     )
     watch.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by `slotmind train`")
-    watch.add_argument("--episodes", type=int, default=5, help="episodes to play in the window")
+    watch.add_argument("--episodes", type=positive_int, default=5, help="episodes to play in the window")
     watch.add_argument("--record", metavar="PATH", help="write a .gif or .mp4 instead of opening a window")
-    watch.add_argument("--steps", type=int, default=200, help="steps to record (with --record)")
-    watch.add_argument("--seed", type=int, default=0, help="seed of the env")
-    watch.add_argument("--fps", type=int, default=10, help="frames per second of the window / recording")
+    watch.add_argument("--steps", type=positive_int, default=200, help="steps to record (with --record)")
+    watch.add_argument("--seed", type=seed_int, default=0, help="seed of the env")
+    watch.add_argument("--fps", type=positive_int, default=10, help="frames per second of the window / recording")
     watch.add_argument("--split", default="train", choices=list(VARIANTS),
                        help="the training distribution or an out-of-distribution variant")
-    watch.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    watch.add_argument("--threads", type=positive_int, default=1, help="torch CPU threads")
     watch.set_defaults(handler=lazy_handler("agents.training.watch:run_watch"))
 
 

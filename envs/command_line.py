@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
+from typing import NoReturn
 
 COMMAND_GROUP = "slotmind.commands"
 
@@ -22,9 +23,17 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescript
     """Shows defaults next to every flag and keeps hand-made line breaks in descriptions."""
 
 
+class OneLineErrorParser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line, ``<prog>: error: <what> (see <prog> --help)``,
+    with exit code 2 (argparse prints the whole usage first)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The root parser with every registered subcommand attached."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrorParser(
         prog="slotmind",
         description="Object-centric RL and structured reasoning on a laptop CPU.",
         formatter_class=HelpFormatter,
@@ -38,7 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse ``argv`` and run the chosen subcommand; returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_info:
+        if exit_info.code == 2:  # a usage error, already printed in one line
+            return 2
+        raise
     handler = getattr(args, "handler", None)
     if handler is None:
         # A group such as `slotmind envs` without its own action prints its help.
@@ -70,6 +84,31 @@ def lazy_handler(target: str) -> Callable[[argparse.Namespace], int]:
 
 class UserError(Exception):
     """A mistake in what the user asked for; printed as one line, exit code 2, no traceback."""
+
+
+def positive_int(text: str) -> int:
+    """An argparse ``type`` for counts and rates that must be >= 1 (the flag is named in argparse's error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not >= 1")
+    return value
+
+
+MAX_SEED = 2**32 - 1  # numpy's legacy seeding and SB3 refuse more; torch would wrap larger seeds silently
+
+
+def seed_int(text: str) -> int:
+    """An argparse ``type`` for seeds: a whole number in 0 .. 2**32 - 1, so that no two seeds alias."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"{value} is outside 0 .. {MAX_SEED}")
+    return value
 
 
 def choice_list(text: str, choices: Sequence[str], flag: str) -> list[str]:

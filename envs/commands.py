@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from envs.command_line import HelpFormatter
+from envs.command_line import HelpFormatter, positive_int, seed_int
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -58,9 +58,9 @@ def register_play(subparsers: argparse._SubParsersAction) -> None:
     )
     play.add_argument("env_id", metavar="ENV_ID", help="an id from `slotmind envs list`, e.g. slotmind/ObjectGoal-v0")
     play.add_argument("--record", metavar="PATH", help="write a .gif or .mp4 instead of opening a window")
-    play.add_argument("--steps", type=int, default=200, help="steps to record (with --record)")
-    play.add_argument("--seed", type=int, default=0, help="seed of the env and the recording policy")
-    play.add_argument("--fps", type=int, default=10, help="frames per second of the recording / window")
+    play.add_argument("--steps", type=positive_int, default=200, help="steps to record (with --record)")
+    play.add_argument("--seed", type=seed_int, default=0, help="seed of the env and the recording policy")
+    play.add_argument("--fps", type=positive_int, default=10, help="frames per second of the recording / window")
     play.set_defaults(handler=_play)
 
 

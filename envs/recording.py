@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,11 +14,34 @@ VIDEO_SUFFIXES = (".gif", ".mp4")
 
 
 def check_video_path(path: str | Path) -> Path:
-    """``path`` as a Path; ValueError unless it ends in .gif or .mp4."""
+    """``path`` as a Path, checked before any frame is rendered.
+
+    Raises:
+        ValueError: the name does not end in .gif or .mp4, the path is a folder, or the file could not
+            be created there (the nearest existing parent is a file or not writable).
+    """
     path = Path(path)
     if path.suffix.lower() not in VIDEO_SUFFIXES:
         raise ValueError(f"cannot record to {str(path)!r}: the file name must end in .gif or .mp4")
+    if path.is_dir():
+        raise ValueError(f"cannot record to {str(path)!r}: it is a folder; name a .gif or .mp4 file")
+    check_writable_parent(path)
     return path
+
+
+def check_writable_parent(path: Path) -> None:
+    """ValueError unless ``path`` can be created: its nearest existing ancestor is a writable folder."""
+    parent = path.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ValueError(f"cannot write {str(path)!r}: {parent} is a file, not a folder")
+    try:  # os.access says yes to root everywhere, /proc included: try for real
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as error:
+        raise ValueError(f"cannot write {str(path)!r}: {parent} is not writable ({error.strerror}); "
+                         f"choose another path") from None
 
 
 def write_image(path: str | Path, image: np.ndarray) -> Path:

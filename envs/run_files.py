@@ -39,16 +39,27 @@ def new_run_dir(prefix: str, root: str | Path | None = None) -> Path:
     raise RuntimeError(f"could not create a new run folder under {root}")
 
 
+def current_umask() -> int:
+    """The process's file-creation mask (read by setting it and putting it back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` (same suffix) to write to; when the block succeeds it
-    is renamed onto ``path``, otherwise removed, so readers see the old file or the whole new one."""
+    is renamed onto ``path``, otherwise removed, so readers see the old file or the whole new one.
+
+    The file gets the usual permissions (0o666 less the umask), not ``mkstemp``'s private 0o600."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
     os.close(handle)
     try:
         yield Path(tmp_name)
+        if os.path.exists(tmp_name):
+            os.chmod(tmp_name, 0o666 & ~current_umask())
         os.replace(tmp_name, path)
     finally:
         if os.path.exists(tmp_name):

@@ -14,6 +14,8 @@ import importlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from envs.command_line import OneLineErrorParser
+
 # Family name -> module defining ``train_parser(prog)`` and ``bench_parser(prog)``; each returns an
 # ``argparse.ArgumentParser`` whose defaults set ``handler``. Modules import only argparse-level code.
 FAMILY_MODULES: dict[str, str] = {"pointer": "reasoning.pointer.commands",
@@ -28,7 +30,7 @@ def family_parser(family: str, action: str, prog: str) -> argparse.ArgumentParse
     return build(prog)
 
 
-class RoutingParser(argparse.ArgumentParser):
+class RoutingParser(OneLineErrorParser):
     """An ArgumentParser that defers to a family's parser when its first argument is a family name.
 
     ``route_action`` names the action (``train`` or ``bench``) whose family parsers are used; None

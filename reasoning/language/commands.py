@@ -7,7 +7,7 @@ import argparse
 from dataclasses import fields
 from typing import Any
 
-from envs.command_line import HelpFormatter, UserError
+from envs.command_line import HelpFormatter, OneLineErrorParser, UserError
 
 # flag -> help; the defaults come from LanguageConfig, which the handlers import.
 CONFIG_HELP: dict[str, str] = {
@@ -85,7 +85,7 @@ def _add_common_flags(parser: argparse.ArgumentParser) -> None:
 
 def train_parser(prog: str) -> argparse.ArgumentParser:
     """The parser of ``slotmind reason train language``."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrorParser(
         prog=prog, formatter_class=HelpFormatter,
         description="Train a Sender and a Receiver to play a referential game on attribute-value objects.\n"
                     "Writes config.yaml, game.pt, metrics.json, history.csv, messages.csv and topsim.png.")
@@ -97,7 +97,7 @@ def train_parser(prog: str) -> argparse.ArgumentParser:
 
 def bench_parser(prog: str) -> argparse.ArgumentParser:
     """The parser of ``slotmind reason bench language``."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrorParser(
         prog=prog, formatter_class=HelpFormatter,
         description="Both training methods over seeds: accuracy, held-out accuracy, topsim, posdis, bosdis and\n"
                     "message entropy (mean ± std), and zero-shot stitching of senders and receivers from\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from envs.command_line import HelpFormatter, lazy_handler
+from envs.command_line import HelpFormatter, OneLineErrorParser, lazy_handler
 
 TASK_CHOICES = ("arithmetic", "ruleworld")
 MODEL_CHOICES = ("nps-seq", "nps-par", "gnn", "mlp")
@@ -71,7 +71,7 @@ def _add_common(parser: argparse.ArgumentParser, handler: str) -> argparse.Argum
 
 def train_parser(prog: str) -> argparse.ArgumentParser:
     """The parser of ``slotmind reason train nps``."""
-    parser = argparse.ArgumentParser(prog=prog, formatter_class=HelpFormatter, description=TRAIN_DESCRIPTION)
+    parser = OneLineErrorParser(prog=prog, formatter_class=HelpFormatter, description=TRAIN_DESCRIPTION)
     parser.add_argument("--task", choices=TASK_CHOICES, default="arithmetic", help="which task to train on")
     parser.add_argument("--model", choices=MODEL_CHOICES, default="nps-seq",
                         help="nps-seq: NPS, one rule application at a time; nps-par: every slot applies a rule; "
@@ -83,7 +83,7 @@ def train_parser(prog: str) -> argparse.ArgumentParser:
 
 def bench_parser(prog: str) -> argparse.ArgumentParser:
     """The parser of ``slotmind reason bench nps``."""
-    parser = argparse.ArgumentParser(prog=prog, formatter_class=HelpFormatter, description=BENCH_DESCRIPTION)
+    parser = OneLineErrorParser(prog=prog, formatter_class=HelpFormatter, description=BENCH_DESCRIPTION)
     parser.add_argument("--seeds", type=int, default=3, help="seeds of NPS on arithmetic (seeds 0..N-1)")
     parser.add_argument("--ruleworld-seeds", type=int, default=1, help="seeds of each RuleWorld model")
     parser.add_argument("--arithmetic-steps", type=int, default=8000, help="optimiser steps per arithmetic model")

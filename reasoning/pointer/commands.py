@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from envs.command_line import HelpFormatter, lazy_handler
+from envs.command_line import HelpFormatter, OneLineErrorParser, lazy_handler
 
 TASK_CHOICES = ("sort", "hull", "delaunay", "tsp")
 DECODING_CHOICES = ("greedy", "sample", "beam")
@@ -52,7 +52,7 @@ def _add_common(parser: argparse.ArgumentParser, decodings: str, handler: str) -
 
 def train_parser(prog: str) -> argparse.ArgumentParser:
     """The parser of ``slotmind reason train pointer``."""
-    parser = argparse.ArgumentParser(prog=prog, formatter_class=HelpFormatter, description=TRAIN_DESCRIPTION)
+    parser = OneLineErrorParser(prog=prog, formatter_class=HelpFormatter, description=TRAIN_DESCRIPTION)
     parser.add_argument("--task", choices=TASK_CHOICES, default="tsp",
                         help="sort numbers, convex hull, Delaunay triangulation, or travelling salesman")
     parser.add_argument("--n", type=int, default=10, help="inputs per instance")
@@ -65,7 +65,7 @@ def train_parser(prog: str) -> argparse.ArgumentParser:
 
 def bench_parser(prog: str) -> argparse.ArgumentParser:
     """The parser of ``slotmind reason bench pointer``."""
-    parser = argparse.ArgumentParser(prog=prog, formatter_class=HelpFormatter, description=BENCH_DESCRIPTION)
+    parser = OneLineErrorParser(prog=prog, formatter_class=HelpFormatter, description=BENCH_DESCRIPTION)
     parser.add_argument("cells", nargs="*", default=list(DEFAULT_CELLS),
                         help="cells as TASK:N:MODEL:MINUTES[:KEY=VALUE,...] (tasks: sort, hull, delaunay, tsp; "
                              "models: ptrnet, attention; KEY: hidden, layers, lr, batch_size override the flags "

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from envs.run_files import current_umask
+
 
 @contextmanager
 def staged_folder(final: str | os.PathLike[str]) -> Iterator[Path]:
@@ -21,9 +23,7 @@ def staged_folder(final: str | os.PathLike[str]) -> Iterator[Path]:
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}-"))
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        staging.chmod(0o777 & ~umask)
+        staging.chmod(0o777 & ~current_umask())
         yield staging
         os.replace(staging, final)
     finally:

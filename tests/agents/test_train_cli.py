@@ -119,6 +119,12 @@ def test_resume_after_sigkill(tmp_path: Path) -> None:
         (["train", "--resume", "/nonexistent/run"], "is not a training run"),
         (["eval", "/nonexistent/run"], "is not a training run"),
         (["train", "--env", "MiniGrid-Empty-5x5-v0", "--encoder", "slots"], "--pretrained"),
+        (["train", "--n-envs", "0"], "argument --n-envs: 0 is not >= 1"),
+        (["train", "-n", "-5"], "argument -n/--timesteps: -5 is not >= 1"),
+        (["train", "--eval-episodes", "0"], "argument --eval-episodes: 0 is not >= 1"),
+        (["train", "--threads", "0"], "argument --threads: 0 is not >= 1"),
+        (["train", "--seed", str(2**64)], "argument --seed: 18446744073709551616 is outside 0 .. 4294967295"),
+        (["eval", "/nonexistent/run", "--episodes", "0"], "argument --episodes: 0 is not >= 1"),
     ],
 )
 def test_bad_input(argv: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -27,3 +29,14 @@ def test_a_failed_write_keeps_the_old_file_and_no_temporary(tmp_path: Path) -> N
         write_json_atomic(path, {"bad": object.__new__(type("NoJson", (), {"__str__": None}))})
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+
+
+def test_atomic_files_get_the_umask_permissions_not_private_ones(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        written = write_json_atomic(tmp_path / "a.json", {"x": 1})
+        assert stat.S_IMODE(written.stat().st_mode) == 0o644
+        os.umask(0o077)
+        assert stat.S_IMODE(write_json_atomic(tmp_path / "b.json", {}).stat().st_mode) == 0o600
+    finally:
+        os.umask(previous)

@@ -72,6 +72,10 @@ def test_play_records_headless(tmp_path: Path, capsys: pytest.CaptureFixture[str
         (["play", "slotmind/Nope-v0", "--record", "x.gif"], "unknown env id"),
         (["play", "slotmind/ObjectGoal-v0", "--record", "x.avi"], ".gif or .mp4"),
         (["play", "slotmind/ObjectGoal-v0", "--record", "x.gif", "--steps", "0"], "--steps"),
+        (["play", "slotmind/ObjectGoal-v0", "--record", "x.gif", "--fps", "0"], "argument --fps: 0 is not >= 1"),
+        (["play", "slotmind/ObjectGoal-v0", "--record", "x.gif", "--fps", "-5"], "argument --fps: -5 is not >= 1"),
+        (["play", "slotmind/ObjectGoal-v0", "--record", "/proc/x.gif"], "/proc is not writable"),
+        (["play", "slotmind/ObjectGoal-v0", "--record", "x.gif", "--seed", str(2**64)], "outside 0 .."),
         (["envs", "bench", "--tasks", "Fly"], "unknown task"),
     ],
 )
@@ -82,6 +86,17 @@ def test_bad_input_is_one_line_and_exit_2(argv: list[str], message: str, capsys:
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_recording_under_a_file_is_refused_before_rendering(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a-file").write_text("")
+    assert main(["play", "slotmind/ObjectGoal-v0", "--record", str(tmp_path / "a-file" / "x.gif")]) == 2
+    err = capsys.readouterr().err
+    assert "is a file, not a folder" in err and len(err.strip().splitlines()) == 1
+    (tmp_path / "frames.gif").mkdir()
+    assert main(["play", "slotmind/ObjectGoal-v0", "--record", str(tmp_path / "frames.gif")]) == 2
+    assert "it is a folder" in capsys.readouterr().err
 
 
 def test_play_without_display_says_to_record(
