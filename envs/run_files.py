@@ -46,6 +46,20 @@ def current_umask() -> int:
     return mask
 
 
+def check_new_run_dir(path: Path, resume_command: str | None = None) -> None:
+    """ValueError unless ``path`` is free for a new run: absent or an empty folder.
+
+    Args:
+        path: the run folder asked for (``--run-dir``).
+        resume_command: how to continue the run already there (e.g. ``slotmind train --resume``), named in
+            the message; None when the command cannot resume.
+    """
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        kind = "a file" if not path.is_dir() else "a folder that is not empty"
+        advice = f"`{resume_command} {path}` continues the run there, or " if resume_command else ""
+        raise ValueError(f"--run-dir {path} is {kind}: a new run never overwrites one; {advice}choose a new folder")
+
+
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` (same suffix) to write to; when the block succeeds it

@@ -45,6 +45,11 @@ def _run_commands(args: argparse.Namespace, run_dir: Path, models: list[str]) ->
     return runs
 
 
+def _log_path(run: dict) -> Path:
+    """The run's console output, beside its folder (``pretrain`` writes into an empty or new folder only)."""
+    return run["dir"].with_name(run["dir"].name + ".log")
+
+
 def _execute(runs: list[dict], jobs: int, console: Console) -> None:
     """Run the commands, ``jobs`` at a time, with a progress bar; sets each run's ``returncode``."""
     pending = list(runs)
@@ -55,8 +60,8 @@ def _execute(runs: list[dict], jobs: int, console: Console) -> None:
         while pending or active:
             while pending and len(active) < jobs:
                 run = pending.pop(0)
-                run["dir"].mkdir(parents=True, exist_ok=True)
-                log = open(run["dir"] / "run.log", "w")  # noqa: SIM115 (closed when the process ends)
+                run["dir"].parent.mkdir(parents=True, exist_ok=True)
+                log = open(_log_path(run), "w")  # noqa: SIM115 (closed when the process ends)
                 active.append((run, subprocess.Popen(run["command"], stdout=log, stderr=subprocess.STDOUT)))
                 run["log"] = log
             time.sleep(1.0)
@@ -101,7 +106,7 @@ def _result_row(run: dict, console: Console) -> dict | None:
     metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
     run["metrics"] = metrics if run.get("returncode") == 0 and "final" in metrics else None
     if run["metrics"] is None:
-        console.print(f"[red]run {run['model']} seed {run['seed']} failed[/red]; see {run['dir'] / 'run.log'}")
+        console.print(f"[red]run {run['model']} seed {run['seed']} failed[/red]; see {_log_path(run)}")
         return None
     row = {"model": run["model"], "seed": run["seed"], "steps": metrics["steps"],
            "images_per_s": metrics["images_per_s"]}

@@ -12,7 +12,7 @@ from agents.encoders.pretrain_config import PretrainConfig
 from agents.run_reporter import RunReporter, wide_console
 from envs.command_line import UserError
 from envs.registry import SPEC_KWARGS
-from envs.run_files import new_run_dir
+from envs.run_files import check_new_run_dir, new_run_dir
 
 
 def config_from_args(args: argparse.Namespace) -> PretrainConfig:
@@ -56,6 +56,8 @@ def summary_table(metrics: dict, title: str) -> Table:
 
 def run_pretrain(args: argparse.Namespace) -> int:
     config = config_from_args(args)
+    if args.run_dir:
+        check_new_run_dir(Path(args.run_dir))
     run_dir = Path(args.run_dir) if args.run_dir else new_run_dir(f"pretrain-{config.model}")
     console = wide_console()
     budget = f"{config.minutes:g} min" if config.minutes is not None else f"{config.steps} steps"

@@ -13,7 +13,7 @@ from agents.training.reference_policies import REFERENCE_LABELS
 from agents.training.train_config import TrainConfig, parse_hyperparams
 from envs.command_line import UserError
 from envs.registry import check_env_id, is_minigrid
-from envs.run_files import new_run_dir
+from envs.run_files import check_new_run_dir, new_run_dir
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
@@ -64,6 +64,8 @@ def run_train(args: argparse.Namespace) -> int:
         console.print(f"resuming {run_dir} from step {read_progress(run_dir)} of {config.timesteps}")
     else:
         config = config_from_args(args)
+        if args.run_dir:
+            check_new_run_dir(Path(args.run_dir), "slotmind train --resume")
         run_dir = Path(args.run_dir) if args.run_dir else new_run_dir(
             f"train-{config.env_id.split('/')[-1]}-{config.encoder}-s{config.seed}")
         console.print(f"training {config.algo} + {config.encoder} on {config.env_id} for {config.timesteps:,} steps "

@@ -134,6 +134,18 @@ def test_bad_input(argv: list[str], message: str, capsys: pytest.CaptureFixture[
     assert message in err and len(err.strip().splitlines()) == 1
 
 
+def test_a_new_run_never_overwrites_a_folder_in_use(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    used = tmp_path / "used"
+    used.mkdir()
+    (used / "model.zip").write_text("an earlier run")
+    for argv, advice in ((["train", "--encoder", "objects"], "slotmind train --resume"),
+                         (["pretrain", "--steps", "1"], "choose a new folder")):
+        assert main([*argv, "--run-dir", str(used)]) == 2
+        err = capsys.readouterr().err
+        assert "is a folder that is not empty" in err and advice in err and len(err.strip().splitlines()) == 1
+    assert [p.name for p in used.iterdir()] == ["model.zip"] and (used / "model.zip").read_text() == "an earlier run"
+
+
 def test_eval_appends_splits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run_dir = tmp_path / "run"
     assert main(["train", "--encoder", "objects", "-n", "256", "--eval-freq", "0", "--run-dir", str(run_dir),
