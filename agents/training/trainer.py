@@ -132,8 +132,10 @@ def train(config: TrainConfig, run_dir: Path, resume: bool = False,
     rl_started = time.perf_counter()
     if not resume:
         config.save(run_dir, library_versions())
+    # A resumed run whose training is complete only needs its final evaluation: no new monitor file.
+    trained = resume and read_progress(run_dir) >= config.timesteps
     env = build_vec_env(config, encoder, config.n_envs, config.seed + read_progress(run_dir),
-                        monitor_file=_monitor_file(run_dir), training=True)
+                        monitor_file=None if trained else _monitor_file(run_dir), training=True)
     tb_dir = str(run_dir / "tb")
     if resume:
         model = algorithm_class(config).load(run_dir / CHECKPOINT_DIR / LATEST, env=env, device="cpu",
@@ -157,6 +159,8 @@ def train(config: TrainConfig, run_dir: Path, resume: bool = False,
         if remaining > 0:
             model.learn(total_timesteps=remaining, callback=callbacks, tb_log_name=TB_NAME,
                         reset_num_timesteps=not resume)
+        else:
+            checkpoints.init_callback(model)  # learn() does this; the checkpoint below needs the model
         if nan_guard.diverged_at is not None:
             raise TrainingDivergedError(
                 f"a policy parameter became NaN at step {nan_guard.diverged_at}; "

@@ -134,6 +134,19 @@ def test_bad_input(argv: list[str], message: str, capsys: pytest.CaptureFixture[
     assert message in err and len(err.strip().splitlines()) == 1
 
 
+def test_resuming_a_finished_run_only_evaluates_it_again(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_dir = tmp_path / "run"
+    assert main(["train", "--encoder", "objects", "-n", "256", "--eval-freq", "0", "--eval-episodes", "3",
+                 "--run-dir", str(run_dir), *FAST]) == 0
+    first = json.loads((run_dir / "eval.json").read_text())
+    for _ in range(2):
+        assert main(["train", "--resume", str(run_dir), "--quiet"]) == 0
+    again = json.loads((run_dir / "eval.json").read_text())
+    assert again["num_timesteps"] == first["num_timesteps"] and len(again["final"]) == len(first["final"]) == 1
+    assert sorted(p.name for p in run_dir.glob("*.monitor.csv")) == ["monitor-0.monitor.csv"]
+    capsys.readouterr()
+
+
 def test_a_new_run_never_overwrites_a_folder_in_use(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     used = tmp_path / "used"
     used.mkdir()
