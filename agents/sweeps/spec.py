@@ -57,7 +57,9 @@ def load_spec(path: Path) -> SweepSpec:
     if not path.is_file():
         raise UserError(f"{path}: no such spec file")
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise UserError(f"{path} is not a text file (byte {error.start}: {error.reason}); a spec is YAML") from None
     except yaml.YAMLError as error:
         raise UserError(f"{path} is not valid YAML: {error}") from error
     if not isinstance(raw, dict):

@@ -133,6 +133,16 @@ class ProgressCallback(BaseCallback):
 
 
 def read_progress(run_dir: Path) -> int:
-    """Env steps of the run's last checkpoint (0 when it has none)."""
+    """Env steps of the run's last checkpoint (0 when it has none).
+
+    Raises:
+        ValueError: ``progress.json`` is damaged (named, with what to do).
+    """
     path = run_dir / CHECKPOINT_DIR / "progress.json"
-    return int(json.loads(path.read_text())["num_timesteps"]) if path.is_file() else 0
+    if not path.is_file():
+        return 0
+    try:
+        return int(json.loads(path.read_text())["num_timesteps"])
+    except (ValueError, KeyError, TypeError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise ValueError(f"{path} is damaged ({type(error).__name__}: {error}); it is rewritten with every "
+                         f"checkpoint: delete it to resume from step 0, or start a new run") from None

@@ -52,6 +52,8 @@ def read_task_file(task: str, path: str | os.PathLike[str]) -> list[Example]:
         path = path.with_suffix(".src")
     needed = [path, path.with_suffix(".tgt")] if task == "pcfg" else [path]
     for file in needed:
+        if file.is_dir():
+            raise DataFormatError("is a folder; give a data file", file)
         if not file.is_file():
             raise FileNotFoundError(f"no such file: {file}" + (" (a PCFG .src needs its .tgt beside it)"
                                                                 if task == "pcfg" else ""))

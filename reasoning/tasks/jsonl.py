@@ -9,7 +9,7 @@ from typing import Any
 
 from reasoning.tasks.errors import DataFormatError
 from reasoning.tasks.example import Example
-from reasoning.tasks.text_files import open_text
+from reasoning.tasks.text_files import read_text
 
 KEYS: tuple[str, ...] = ("source", "target", "tree", "values", "subset")
 
@@ -80,14 +80,13 @@ def iter_jsonl(path: str | Path) -> Iterator[Example]:
     Raises:
         DataFormatError: a line that is not a valid record, reported as ``path:line: reason``.
     """
-    with open_text(path) as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield example_from_json(line)
-            except ValueError as error:  # json.JSONDecodeError is a ValueError
-                raise DataFormatError(str(error), path, number) from None
+    for number, line in enumerate(read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield example_from_json(line)
+        except ValueError as error:  # json.JSONDecodeError is a ValueError
+            raise DataFormatError(str(error), path, number) from None
 
 
 def read_jsonl(path: str | Path) -> list[Example]:

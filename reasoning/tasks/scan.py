@@ -25,7 +25,7 @@ from pathlib import Path
 
 from reasoning.tasks.errors import DataFormatError
 from reasoning.tasks.example import Example
-from reasoning.tasks.text_files import open_text
+from reasoning.tasks.text_files import read_text
 
 PRIMITIVES: dict[str, str] = {"walk": "I_WALK", "look": "I_LOOK", "run": "I_RUN", "jump": "I_JUMP"}
 DIRECTIONS: dict[str, str] = {"left": "I_TURN_LEFT", "right": "I_TURN_RIGHT"}
@@ -170,10 +170,9 @@ def parse_scan_line(line: str, path: str | Path | None = None, line_number: int 
 
 def iter_scan(path: str | Path) -> Iterator[Example]:
     """Yield the examples of a SCAN file one line at a time (blank lines are skipped)."""
-    with open_text(path) as lines:
-        for number, line in enumerate(lines, start=1):
-            if line.strip():
-                yield parse_scan_line(line, path, number)
+    for number, line in enumerate(read_text(path).splitlines(), start=1):
+        if line.strip():
+            yield parse_scan_line(line, path, number)
 
 
 def read_scan(path: str | Path) -> list[Example]:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import zlib
 from pathlib import Path
 from typing import TextIO
+
+from reasoning.tasks.errors import DataFormatError
 
 GZIP_SUFFIX = ".gz"
 
@@ -28,6 +31,8 @@ def open_text(path: str | os.PathLike[str]) -> TextIO:
     Raises:
         FileNotFoundError: neither ``path`` nor ``path.gz`` exists.
     """
+    if Path(path).is_dir():
+        raise DataFormatError("is a folder; give a data file", path)
     found = locate(path)
     if found is None:
         raise FileNotFoundError(f"no such file: {path} (nor {path}{GZIP_SUFFIX})")
@@ -37,6 +42,17 @@ def open_text(path: str | os.PathLike[str]) -> TextIO:
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
-    """The whole text of ``path`` (see :func:`open_text`)."""
-    with open_text(path) as text:
-        return text.read()
+    """The whole text of ``path`` (see :func:`open_text`).
+
+    Raises:
+        FileNotFoundError: neither ``path`` nor ``path.gz`` exists.
+        DataFormatError: ``path`` is a folder, not UTF-8 text, or a damaged ``.gz`` (the file is named).
+    """
+    try:
+        with open_text(path) as text:
+            return text.read()
+    except UnicodeDecodeError as error:
+        raise DataFormatError(f"is not UTF-8 text (byte {error.start}: {error.reason}); data files are "
+                              f"UTF-8 text files", path) from None
+    except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+        raise DataFormatError(f"is not a readable gzip file ({error})", path) from None

@@ -77,6 +77,14 @@ def test_bad_specs_are_refused_before_anything_starts(spec: dict[str, Any], mess
     assert not (tmp_path / "sweep").exists()
 
 
+def test_a_binary_spec_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "binary.yaml"
+    path.write_bytes(bytes(range(128, 256)))
+    assert main(["sweep", str(path), "--sweep-dir", str(tmp_path / "sweep")]) == 2
+    err = capsys.readouterr().err
+    assert f"{path} is not a text file" in err and len(err.strip().splitlines()) == 1
+
+
 def test_unreachable_address_fails_within_seconds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write_spec(tmp_path / "s.yaml", grid={"seed": [0]})
     started = time.perf_counter()

@@ -147,6 +147,17 @@ def test_resuming_a_finished_run_only_evaluates_it_again(tmp_path: Path, capsys:
     capsys.readouterr()
 
 
+def test_a_damaged_progress_file_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_dir = tmp_path / "run"
+    assert main(["train", "--encoder", "objects", "-n", "256", "--eval-freq", "0", "--run-dir", str(run_dir),
+                 *FAST]) == 0
+    progress = run_dir / "checkpoints" / "progress.json"
+    progress.write_text('{"num_timesteps": 2')  # cut short
+    assert main(["train", "--resume", str(run_dir), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"{progress} is damaged" in err and "delete it" in err and len(err.strip().splitlines()) == 1
+
+
 def test_a_new_run_never_overwrites_a_folder_in_use(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     used = tmp_path / "used"
     used.mkdir()

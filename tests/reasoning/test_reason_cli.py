@@ -162,6 +162,18 @@ def test_eval_reports_bad_files_with_their_line(tiny_run: Path, content: str | N
     assert (tiny_run / "metrics.json").read_text() == before  # nothing appended
 
 
+def test_eval_names_a_binary_file_a_damaged_gzip_and_a_folder(tiny_run: Path, tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    binary, damaged = tmp_path / "binary.jsonl", tmp_path / "damaged.jsonl.gz"
+    binary.write_bytes(bytes(range(128, 256)) * 4)
+    damaged.write_bytes(gzip.compress(b'{"source": ["3"], "target": ["3"]}\n')[:-9])
+    for path, message in ((binary, "is not UTF-8 text"), (damaged, "is not a readable gzip file"),
+                          (tmp_path, "is a folder; give a data file")):
+        assert main(["reason", "eval", str(tiny_run), "--data", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert f"{path}: {message}" in err and len(err.strip().splitlines()) == 1
+
+
 def test_eval_prints_hint_subsets_and_refuses_to_overwrite_a_run(tiny_run: Path, tmp_path: Path,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     good = tmp_path / "mine.jsonl"
