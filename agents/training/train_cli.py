@@ -17,12 +17,24 @@ from envs.run_files import check_new_run_dir, new_run_dir
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The run's configuration from the flags; ValueError (one line) for anything wrong, before a file is written."""
     check_env_id(args.env)
     return TrainConfig(env_id=args.env, algo=args.algo, encoder=args.encoder, timesteps=args.timesteps,
                        seed=args.seed, n_envs=args.n_envs, eval_freq=args.eval_freq, save_freq=args.save_freq,
                        eval_episodes=args.eval_episodes, eval_splits=args.eval_splits,
-                       pretrained=args.pretrained, finetune=args.finetune,
+                       pretrained=checked_encoder(args.pretrained), finetune=args.finetune,
                        threads=args.threads, hyperparams=parse_hyperparams(args.hyperparams or []))
+
+
+def checked_encoder(pretrained: str | None) -> str | None:
+    """``--pretrained`` as an absolute path (so the run can be evaluated from any folder), after checking
+    that it holds a readable encoder; CheckpointError (a ValueError) names what is wrong."""
+    if pretrained is None:
+        return None
+    from agents.encoders.api import SlotEncoder
+
+    SlotEncoder.load(pretrained)
+    return str(Path(pretrained).resolve())
 
 
 def results_table(title: str, results: list[dict]) -> Table:

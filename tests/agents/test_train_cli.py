@@ -55,11 +55,28 @@ def test_train_objects_writes_a_complete_run(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("encoder", ["cnn", "slots"])
-def test_train_with_pixels(encoder: str, tmp_path: Path, tiny_encoder: Path) -> None:
-    extra = ["--pretrained", str(tiny_encoder)] if encoder == "slots" else []
+def test_train_with_pixels(encoder: str, tmp_path: Path, tiny_encoder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tiny_encoder.parent)
+    extra = ["--pretrained", tiny_encoder.name] if encoder == "slots" else []  # relative to the working folder
     assert main(["train", "--encoder", encoder, "-n", "256", "--eval-freq", "0", "--save-freq", "10000",
                  "--run-dir", str(tmp_path / encoder), *extra, *FAST]) == 0
     assert (tmp_path / encoder / "model.zip").is_file()
+    if encoder == "slots":  # recorded absolute, so the run can be evaluated from any folder
+        config = yaml.safe_load((tmp_path / encoder / "config.yaml").read_text())
+        assert config["train"]["pretrained"] == str(tiny_encoder.resolve())
+        monkeypatch.chdir(tmp_path)
+        assert main(["eval", str(tmp_path / encoder), "--split", "train", "--episodes", "2", "--quiet"]) == 0
+
+
+def test_a_failed_start_leaves_no_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    damaged = tmp_path / "damaged-encoder"
+    damaged.mkdir()
+    (damaged / "encoder.pt").write_bytes(b"not a checkpoint")
+    for pretrained, message in ((tmp_path / "missing", "no encoder checkpoint"), (damaged, "not a readable")):
+        assert main(["train", "--encoder", "slots", "--pretrained", str(pretrained),
+                     "--run-dir", str(tmp_path / "run"), *FAST]) == 2
+        assert message in capsys.readouterr().err
+        assert not (tmp_path / "run").exists()
 
 
 def test_train_on_minigrid_and_with_a2c(tmp_path: Path) -> None:
