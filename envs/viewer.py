@@ -49,6 +49,9 @@ Overlay = Callable[[np.ndarray, FrameInfo], np.ndarray]
 Policy = Callable[[Any, FrameInfo], int]
 
 
+ARENA_BORDER = (110, 110, 120)
+
+
 def action_names(env: gym.Env) -> list[str]:
     """Names of the env's discrete actions, index-aligned (``action_0``... when unknown)."""
     unwrapped = env.unwrapped
@@ -95,6 +98,8 @@ def compose_frame(frame: np.ndarray, info: FrameInfo, scale: int, overlay: Overl
     canvas = pygame.Surface((width, height + STATUS_BAR_HEIGHT))
     canvas.fill((25, 25, 30))
     canvas.blit(pygame.surfarray.make_surface(np.ascontiguousarray(frame.transpose(1, 0, 2))), (0, 0))
+    # The arena's walls: a thin grey frame, since the background is as dark as the outside.
+    pygame.draw.rect(canvas, ARENA_BORDER, pygame.Rect(0, 0, width, height), 1)
     font = pygame.font.Font(None, 18)
     first = f"episode {info.episode}  step {info.step}"
     if info.action_name:
@@ -148,6 +153,8 @@ def play(env: gym.Env, seed: int | None = None, overlay: Overlay | None = None, 
     """Play ``env`` in a window: arrows act, space/p/d where the env has such actions, r resets,
     q or Escape quits. Returns the last episode's return."""
     pygame = _import_pygame()
+    if not pygame.display.get_init():
+        pygame.display.init()  # before key_code, which otherwise warns that pygame is not initialised
     names = action_names(env)
     bindings = {pygame.key.key_code(key): action for key, action in key_bindings(names).items()}
     obs, reset_info = env.reset(seed=seed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import gymnasium
 from stable_baselines3.common.vec_env import VecEnv, VecMonitor
 
 from agents.encoders.api import SlotEncoder
@@ -31,6 +32,8 @@ def build_vec_env(config: TrainConfig, encoder: SlotEncoder | None, n_envs: int,
     obs_mode = "objects" if config.encoder == "objects" else "rgb"
     venv = make_vec_env(config.env_id, n_envs, seed=seed, obs_mode=obs_mode,
                         **split_overrides(config.env_id, split))
+    if getattr(venv, "spec", None) is None:
+        venv.spec = gymnasium.spec(config.env_id)  # VecMonitor writes its id into the monitor file's header
     venv = VecMonitor(venv, filename=str(monitor_file) if monitor_file else None, info_keywords=("is_success",))
     scale = float(config.resolved.get("progress_reward") or 0.0)
     if training and scale:

@@ -52,6 +52,7 @@ def test_train_objects_writes_a_complete_run(tmp_path: Path) -> None:
     assert evaluations["num_timesteps"] == 512
     assert evaluations["env_steps_per_s"] > 0 and evaluations["wall_s"] >= evaluations["pretrain_s"] == 0
     assert len(evaluations["history"]) >= 1 and evaluations["final"][0]["episodes"] == 4
+    assert '"env_id": "slotmind/ObjectGoal-v0"' in (run_dir / "monitor-0.monitor.csv").read_text().splitlines()[0]
 
 
 @pytest.mark.parametrize("encoder", ["cnn", "slots"])

@@ -10,7 +10,7 @@ import pytest
 
 from envs.command_line import build_parser, main
 from envs.recording import write_video
-from envs.viewer import FrameInfo, compose_frame, key_bindings, record
+from envs.viewer import ARENA_BORDER, FrameInfo, compose_frame, key_bindings, record
 
 
 def test_recorder_writes_a_gif_with_one_frame_per_step(tmp_path: Path) -> None:
@@ -120,6 +120,32 @@ def test_envs_list_and_tiny_bench(tmp_path: Path, capsys: pytest.CaptureFixture[
     result = json.loads((run_dir / "bench.json").read_text())
     assert len(result["rows"]) == 2 + 2 * 2 and all(row["steps_per_s"] > 0 for row in result["rows"])
     assert (run_dir / "bench.csv").read_text().startswith("env,obs,path,n_envs,steps_per_s")
+
+
+def test_play_initialises_pygame_before_reading_keys() -> None:
+    import warnings
+
+    import pygame
+
+    from envs.viewer import play
+
+    pygame.quit()
+
+    class QuitAtOnce(gym.Wrapper):
+        def render(self):
+            pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_q))
+            return super().render()
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        play(QuitAtOnce(gym.make("slotmind/ObjectGoal-v0", render_mode="rgb_array")), seed=0, fps=1000)
+    assert not [w for w in caught if "pygame.init() has not been called" in str(w.message)]
+
+
+def test_frames_show_the_arena_walls() -> None:
+    picture = compose_frame(np.zeros((64, 64, 3), np.uint8), FrameInfo(), scale=2)
+    assert (picture[0, :128] == ARENA_BORDER).all() and (picture[:128, 127] == ARENA_BORDER).all()
+    assert (picture[1:127, 1:127] == 0).all()
 
 
 def test_play_window_reacts_to_keys() -> None:
