@@ -64,7 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Bad input (flags, ids, configs) is reported in one line; SLOTMIND_DEBUG=1 shows the traceback.
         if os.environ.get("SLOTMIND_DEBUG"):
             raise
-        print(f"slotmind {args.command}: error: {error}", file=sys.stderr)
+        # One line, whatever the message: some (torch's loading errors) span several.
+        print(f"slotmind {args.command}: error: {' '.join(str(error).split())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -74,13 +74,15 @@ class NanGuardCallback(BaseCallback):
 
 class PeriodicEvalCallback(BaseCallback):
     """Every ``eval_freq`` env steps, ``evaluate()`` -> a dict logged to TensorBoard and appended to
-    ``history`` (which the trainer writes into eval.json)."""
+    ``history``; then ``on_result()`` (the trainer writes eval.json there)."""
 
-    def __init__(self, eval_freq: int, evaluate: Callable[[], dict[str, Any]], history: list[dict]) -> None:
+    def __init__(self, eval_freq: int, evaluate: Callable[[], dict[str, Any]], history: list[dict],
+                 on_result: Callable[[], None] | None = None) -> None:
         super().__init__()
         self.eval_freq = eval_freq
         self.evaluate = evaluate
         self.history = history
+        self.on_result = on_result
         self._last = 0
 
     def _on_training_start(self) -> None:
@@ -92,6 +94,8 @@ class PeriodicEvalCallback(BaseCallback):
             result = self.evaluate()
             result["num_timesteps"] = self.model.num_timesteps
             self.history.append(result)
+            if self.on_result is not None:
+                self.on_result()  # e.g. write eval.json now, so a kill does not lose the evaluation
             self.logger.record("eval/success_rate", result["success_rate"])
             self.logger.record("eval/mean_return", result["mean_return"])
         return True

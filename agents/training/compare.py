@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from agents.training.monitor_steps import STEP_KEY
 from agents.training.train_config import CONFIG_NAME, TrainConfig
 
 EVAL_NAME = "eval.json"  # the trainer's name for it (kept here so that compare does not import SB3)
@@ -81,10 +82,11 @@ def _as_success(value: str) -> float:
 
 def read_monitor(run_dir: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The run's training episodes from ``monitor-0``, ``monitor-1``, ... (segments of a resumed run)
-    -> (cumulative env steps (E,), returns (E,), successes (E,) in {0, 1, NaN})."""
+    -> (env step at each episode's end (E,), returns (E,), successes (E,) in {0, 1, NaN})."""
     segments = sorted((int(m.group(1)), path) for path in run_dir.glob("monitor-*.monitor.csv")
                       if (m := MONITOR_PATTERN.search(path.name)))
     lengths: list[float] = []
+    ends: list[float] = []
     returns: list[float] = []
     successes: list[float] = []
     for _, path in segments:
@@ -92,12 +94,23 @@ def read_monitor(run_dir: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             rows = csv.DictReader(line for line in file if not line.startswith("#"))
             for row in rows:
                 try:
-                    returns.append(float(row["r"]))
-                    lengths.append(float(row["l"]))
+                    episode_return, length = float(row["r"]), float(row["l"])
                 except (KeyError, TypeError, ValueError):
                     continue  # a line cut short by a kill
+                returns.append(episode_return)
+                lengths.append(length)
+                ends.append(_as_float(row.get(STEP_KEY)))
                 successes.append(_as_success(row.get("is_success") or ""))
-    return np.cumsum(lengths), np.array(returns), np.array(successes)
+    # The env step at which each episode ended, where the monitors record it (runs of older versions do not).
+    steps = np.array(ends) if ends and not np.isnan(ends).any() else np.cumsum(lengths)
+    return steps, np.array(returns), np.array(successes)
+
+
+def _as_float(text: str | None) -> float:
+    try:
+        return float(text) if text else float("nan")
+    except ValueError:
+        return float("nan")
 
 
 def _train_result(evaluations: dict[str, Any]) -> dict[str, Any] | None:

@@ -10,6 +10,7 @@ from stable_baselines3.common.vec_env import VecEnv, VecMonitor
 
 from agents.encoders.api import SlotEncoder
 from agents.slot_vec_env import SlotObservationVecEnv
+from agents.training.monitor_steps import STEP_KEY, StepStampVecEnv
 from agents.training.progress_reward import ProgressRewardVecEnv
 from agents.training.train_config import TrainConfig
 from envs.registry import VARIANTS, is_minigrid, make_vec_env
@@ -25,16 +26,20 @@ def split_overrides(env_id: str, split: str) -> dict[str, Any]:
 
 
 def build_vec_env(config: TrainConfig, encoder: SlotEncoder | None, n_envs: int, seed: int, split: str = "train",
-                  monitor_file: Path | None = None, training: bool = False) -> VecEnv:
+                  monitor_file: Path | None = None, training: bool = False, start_step: int = 0) -> VecEnv:
     """The run's VecEnv: ``objects`` observations for the oracle, RGB otherwise, turned into slots
     once per step when the slot encoder is frozen; wrapped in a VecMonitor (is_success recorded).
-    With ``training`` the run's ``progress_reward`` (if any) is added outside the monitor."""
+    With ``training`` the run's ``progress_reward`` (if any) is added outside the monitor. A monitor file's
+    rows also record the env step at which each episode ended (counting from ``start_step``)."""
     obs_mode = "objects" if config.encoder == "objects" else "rgb"
     venv = make_vec_env(config.env_id, n_envs, seed=seed, obs_mode=obs_mode,
                         **split_overrides(config.env_id, split))
     if getattr(venv, "spec", None) is None:
         venv.spec = gymnasium.spec(config.env_id)  # VecMonitor writes its id into the monitor file's header
-    venv = VecMonitor(venv, filename=str(monitor_file) if monitor_file else None, info_keywords=("is_success",))
+    keys: tuple[str, ...] = ("is_success",)
+    if monitor_file is not None:
+        venv, keys = StepStampVecEnv(venv, start_step), (*keys, STEP_KEY)
+    venv = VecMonitor(venv, filename=str(monitor_file) if monitor_file else None, info_keywords=keys)
     scale = float(config.resolved.get("progress_reward") or 0.0)
     if training and scale:
         venv = ProgressRewardVecEnv(venv, scale)

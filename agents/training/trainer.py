@@ -28,6 +28,7 @@ from agents.training.callbacks import (
     save_model_atomic,
 )
 from agents.training.env_factory import build_vec_env
+from agents.training.monitor_steps import trim_monitor
 from agents.training.policy_evaluation import EVAL_ENVS, EVAL_SEED_OFFSET, run_episodes, summarize
 from agents.training.policy_factory import algorithm_class, make_model
 from agents.training.train_config import TrainConfig
@@ -132,10 +133,17 @@ def train(config: TrainConfig, run_dir: Path, resume: bool = False,
     rl_started = time.perf_counter()
     if not resume:
         config.save(run_dir, library_versions())
+    checkpointed = read_progress(run_dir)
+    evaluations = _read_eval(run_dir)
+    if resume:  # forget what the killed run did after its last checkpoint: it is done again
+        for monitor in run_dir.glob("monitor-*.monitor.csv"):
+            trim_monitor(monitor, checkpointed)
+        evaluations["history"] = [e for e in evaluations["history"] if e.get("num_timesteps", 0) <= checkpointed]
     # A resumed run whose training is complete only needs its final evaluation: no new monitor file.
-    trained = resume and read_progress(run_dir) >= config.timesteps
-    env = build_vec_env(config, encoder, config.n_envs, config.seed + read_progress(run_dir),
-                        monitor_file=None if trained else _monitor_file(run_dir), training=True)
+    trained = resume and checkpointed >= config.timesteps
+    env = build_vec_env(config, encoder, config.n_envs, config.seed + checkpointed,
+                        monitor_file=None if trained else _monitor_file(run_dir), training=True,
+                        start_step=checkpointed)
     tb_dir = str(run_dir / "tb")
     if resume:
         model = algorithm_class(config).load(run_dir / CHECKPOINT_DIR / LATEST, env=env, device="cpu",
@@ -143,13 +151,13 @@ def train(config: TrainConfig, run_dir: Path, resume: bool = False,
         _purge_tensorboard_after(run_dir / "tb" / f"{TB_NAME}_1", model.num_timesteps)
     else:
         model = make_model(config, env, encoder_path, tb_dir)
-    evaluations = _read_eval(run_dir)
     checkpoints = CheckpointCallback(run_dir, config.save_freq)
     nan_guard = NanGuardCallback()
     callbacks = [checkpoints, nan_guard,
                  PeriodicEvalCallback(config.eval_freq,
                                       lambda: evaluate_model(model, config, encoder, "train", config.eval_episodes),
-                                      evaluations["history"])]
+                                      evaluations["history"],
+                                      on_result=lambda: write_json_atomic(run_dir / EVAL_NAME, evaluations))]
     callbacks.append(ProgressCallback(lambda snapshot: _report(reporter, snapshot)))
     first_step = model.num_timesteps
     remaining = config.timesteps - first_step

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -100,32 +101,57 @@ def test_same_seed_same_policy(tmp_path: Path) -> None:
     assert all(torch.equal(first[key], second[key]) for key in first)
 
 
+def _episode_ends(monitor: Path) -> list[float]:
+    """The env_steps column of a monitor CSV (rows cut short by a kill skipped)."""
+    if not monitor.is_file():
+        return []
+    rows = csv.DictReader(line for line in monitor.read_text().splitlines() if not line.startswith("#"))
+    return [float(row["env_steps"]) for row in rows if row.get("env_steps")]
+
+
 def test_resume_after_sigkill(tmp_path: Path) -> None:
     run_dir = tmp_path / "killed"
     command = [sys.executable, "-m", "envs.command_line", "train", "--encoder", "objects", "-n", "6144",
-               "--eval-freq", "0", "--save-freq", "512", "--run-dir", str(run_dir), *FAST]
+               "--eval-freq", "512", "--save-freq", "512", "--run-dir", str(run_dir), *FAST]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     progress = run_dir / "checkpoints" / "progress.json"
+
+    def saved() -> int:
+        try:
+            return json.loads(progress.read_text())["num_timesteps"]
+        except (OSError, ValueError):
+            return 0
+
+    # Kill once the run has logged episodes past its last checkpoint: those the resume must forget.
     deadline = time.time() + 120
-    while not progress.exists() and time.time() < deadline and process.poll() is None:
-        time.sleep(0.05)
+    while time.time() < deadline and process.poll() is None and not (
+            saved() and any(end > saved() for end in _episode_ends(run_dir / "monitor-0.monitor.csv"))):
+        time.sleep(0.02)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     assert process.returncode == -signal.SIGKILL, "the run finished before it could be killed"
-    saved = json.loads(progress.read_text())["num_timesteps"]
-    assert 0 < saved < 6144
+    checkpoint = saved()
+    assert 0 < checkpoint < 6144
+    history_before = json.loads((run_dir / "eval.json").read_text())["history"]  # written after each evaluation
+    assert [e["num_timesteps"] for e in history_before][: checkpoint // 512] == list(range(512, checkpoint + 1, 512))
     config_before = (run_dir / "config.yaml").read_text()
     assert main(["train", "--resume", str(run_dir), "--quiet"]) == 0
     assert (run_dir / "config.yaml").read_text() == config_before
-    assert json.loads((run_dir / "eval.json").read_text())["num_timesteps"] == 6144
+    evaluations = json.loads((run_dir / "eval.json").read_text())
+    assert evaluations["num_timesteps"] == 6144
+    # The history and the monitors are those of an uninterrupted run: nothing from after the checkpoint twice.
+    assert [e["num_timesteps"] for e in evaluations["history"]] == list(range(512, 6145, 512))
     assert sorted(p.name for p in run_dir.glob("monitor-*.csv")) == ["monitor-0.monitor.csv", "monitor-1.monitor.csv"]
+    before, after = (_episode_ends(run_dir / f"monitor-{n}.monitor.csv") for n in (0, 1))
+    assert before and max(before) <= checkpoint and after and min(after) > checkpoint and max(after) <= 6144
+    assert before + after == sorted(before + after)
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     events = EventAccumulator(str(run_dir / "tb" / "run_1"))
     events.Reload()
     steps = [event.step for event in events.Scalars("time/fps")]
     assert steps == sorted(set(steps)), "TensorBoard steps repeat after the resume"
-    assert steps[-1] >= 6144 - 128 and steps[0] < saved
+    assert steps[-1] >= 6144 - 128 and steps[0] < checkpoint
 
 
 @pytest.mark.parametrize(
