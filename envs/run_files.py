@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -78,6 +79,21 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     finally:
         if os.path.exists(tmp_name):
             os.remove(tmp_name)
+
+
+# What atomic_path's mkstemp names look like: ".<stem>-<8 random characters><suffix>".
+_TEMPORARY_NAME = re.compile(r"^\..+-[a-z0-9_]{8}(\.[A-Za-z0-9]+)?$")
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Delete the temporary files a killed process left under ``folder`` (atomic_path's names); returns them.
+
+    Call it only when no other process writes into ``folder`` (e.g. before resuming a run there).
+    """
+    stale = [path for path in folder.rglob(".*") if path.is_file() and _TEMPORARY_NAME.match(path.name)]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:

@@ -86,7 +86,9 @@ class PeriodicEvalCallback(BaseCallback):
         self._last = 0
 
     def _on_training_start(self) -> None:
-        self._last = self.model.num_timesteps
+        # Evaluate on the grid of eval_freq multiples, so a resumed run evaluates where an uninterrupted one does.
+        steps = self.model.num_timesteps
+        self._last = steps - steps % self.eval_freq if self.eval_freq > 0 else steps
 
     def _on_step(self) -> bool:
         if self.eval_freq > 0 and self.model.num_timesteps - self._last >= self.eval_freq:

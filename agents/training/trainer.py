@@ -32,7 +32,7 @@ from agents.training.monitor_steps import trim_monitor
 from agents.training.policy_evaluation import EVAL_ENVS, EVAL_SEED_OFFSET, run_episodes, summarize
 from agents.training.policy_factory import algorithm_class, make_model
 from agents.training.train_config import TrainConfig
-from envs.run_files import write_json_atomic
+from envs.run_files import remove_stale_temporaries, write_json_atomic
 
 TB_NAME = "run"
 EVAL_NAME = "eval.json"
@@ -136,6 +136,7 @@ def train(config: TrainConfig, run_dir: Path, resume: bool = False,
     checkpointed = read_progress(run_dir)
     evaluations = _read_eval(run_dir)
     if resume:  # forget what the killed run did after its last checkpoint: it is done again
+        remove_stale_temporaries(run_dir)
         for monitor in run_dir.glob("monitor-*.monitor.csv"):
             trim_monitor(monitor, checkpointed)
         evaluations["history"] = [e for e in evaluations["history"] if e.get("num_timesteps", 0) <= checkpointed]

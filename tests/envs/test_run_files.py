@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from envs.run_files import new_run_dir, write_csv_atomic, write_json_atomic, write_text_atomic
+from envs.run_files import (
+    new_run_dir,
+    remove_stale_temporaries,
+    write_csv_atomic,
+    write_json_atomic,
+    write_text_atomic,
+)
 
 
 def test_new_run_dirs_are_unique(tmp_path: Path) -> None:
@@ -40,3 +46,13 @@ def test_atomic_files_get_the_umask_permissions_not_private_ones(tmp_path: Path)
         assert stat.S_IMODE(write_json_atomic(tmp_path / "b.json", {}).stat().st_mode) == 0o600
     finally:
         os.umask(previous)
+
+
+def test_stale_temporaries_of_a_killed_writer_are_removed(tmp_path: Path) -> None:
+    (tmp_path / "checkpoints").mkdir()
+    stale = [tmp_path / ".eval-k2x_9ab1.json", tmp_path / "checkpoints" / ".latest-0a1b2c3d.zip"]
+    kept = [tmp_path / "eval.json", tmp_path / ".gitignore", tmp_path / ".notes-mine.txt"]
+    for path in stale + kept:
+        path.write_text("x")
+    assert sorted(remove_stale_temporaries(tmp_path)) == sorted(stale)
+    assert all(path.exists() for path in kept) and not any(path.exists() for path in stale)
