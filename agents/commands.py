@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from envs.command_line import HelpFormatter, lazy_handler, positive_int, seed_int
+from envs.devices import DEVICE_CHOICES, DEVICE_HELP
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -64,6 +65,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--threads", type=positive_int, default=defaults.threads, help="torch CPU threads")
     parser.add_argument("--precision", choices=PRECISIONS, default=defaults.precision,
                         help="training arithmetic: bfloat16 autocast is faster on CPUs with bf16 instructions")
+    parser.add_argument("--device", choices=DEVICE_CHOICES, default=defaults.device, help=DEVICE_HELP)
     parser.add_argument("--run-dir", default=None, help="output folder (default: runs/pretrain-<model>-<time>)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar (for logs and the bench)")
 
@@ -128,6 +130,7 @@ def register_training(subparsers: argparse._SubParsersAction) -> None:
                        help="override the env's entry in agents/hyperparams/<algo>.yml, e.g. n_steps=256 "
                             "learning_rate=1e-3 'policy_kwargs={net_arch: [64]}'")
     train.add_argument("--threads", type=positive_int, default=defaults.threads, help="torch CPU threads")
+    train.add_argument("--device", choices=DEVICE_CHOICES, default=defaults.device, help=DEVICE_HELP)
     train.add_argument("--run-dir", default=None,
                        help="output folder (default: runs/train-<env>-<encoder>-s<seed>-<time>)")
     train.add_argument("--resume", metavar="RUN_DIR", default=None, help="continue this run from its last checkpoint")

@@ -51,7 +51,7 @@ def slot_readout(attention: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
     foreground, colours = foreground_cells(images, side)
     covered = attention * foreground[:, None]  # (B, K, N)
     weights = covered + 1e-4 * attention
-    centres = (torch.arange(side, dtype=attention.dtype) + 0.5) / side
+    centres = (torch.arange(side, dtype=attention.dtype, device=attention.device) + 0.5) / side
     grid_y, grid_x = torch.meshgrid(centres, centres, indexing="ij")
     total = weights.sum(-1, keepdim=True).clamp(min=1e-9)  # (B, K, 1)
     x = (weights * grid_x.reshape(1, 1, -1)).sum(-1, keepdim=True) / total
@@ -67,7 +67,7 @@ def encode_slot_rows(encoder: SlotEncoder, frames: np.ndarray) -> np.ndarray:
     with torch.inference_mode():
         initial = encoder.initial_slots.expand(len(frames), -1, -1)
         slots, attention, _, images = encoder.model.encode(torch.from_numpy(frames), initial)
-        return torch.cat([slots, slot_readout(attention, images)], dim=-1).numpy()
+        return torch.cat([slots, slot_readout(attention, images)], dim=-1).cpu().numpy()
 
 
 class SlotObservationVecEnv(VecEnvWrapper):

@@ -30,10 +30,18 @@ class SlotEncoder:
         return self.initial_slots.expand(batch, -1, -1)
 
     @classmethod
-    def load(cls, path: str | Path, image_size: int | None = None, num_slots: int | None = None) -> SlotEncoder:
-        """From a checkpoint file or a pretrain run folder; sizes, when given, must match (CheckpointError)."""
+    def load(cls, path: str | Path, image_size: int | None = None, num_slots: int | None = None,
+             device: str = "cpu") -> SlotEncoder:
+        """From a checkpoint file or a pretrain run folder, on ``device``; sizes, when given, must match
+        (CheckpointError)."""
         model, _ = load_checkpoint(path, image_size=image_size, num_slots=num_slots)
-        return cls(model)
+        return cls(model).to(device)
+
+    def to(self, device: str | torch.device) -> SlotEncoder:
+        """Move the model and the initial slots to ``device``; returns self."""
+        self.model.to(device)
+        self.initial_slots = self.initial_slots.to(device)
+        return self
 
     @property
     def num_slots(self) -> int:
@@ -67,10 +75,10 @@ class SlotEncoder:
             for start in range(0, len(frames), batch_size):
                 batch = torch.from_numpy(frames[start:start + batch_size])
                 slots, attention, _, _ = self.model.encode(batch, self._initial(len(batch)))
-                slots_out.append(slots.numpy())
+                slots_out.append(slots.cpu().numpy())
                 if with_masks:
                     grid = round(attention.shape[-1] ** 0.5)
                     masks = attention.view(len(batch), self.num_slots, grid, grid)
-                    masks_out.append(F.interpolate(masks, size=(size, size), mode="nearest").numpy())
+                    masks_out.append(F.interpolate(masks, size=(size, size), mode="nearest").cpu().numpy())
         slots_all = np.concatenate(slots_out).astype(np.float32, copy=False)
         return slots_all, (np.concatenate(masks_out).astype(np.float32, copy=False) if with_masks else None)

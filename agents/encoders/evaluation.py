@@ -16,7 +16,7 @@ PROBE_TRAIN_FRAMES = 2000  # training frames whose slots the property probe lear
 
 def upsample_segments(masks: torch.Tensor, size: int) -> np.ndarray:
     """Soft masks (B, K, R, R) -> hard segment ids (B, size, size) int64 (argmax, then nearest upsampling)."""
-    segments = masks.argmax(dim=1).numpy()
+    segments = masks.argmax(dim=1).cpu().numpy()
     factor = size // segments.shape[-1]
     if factor > 1:
         segments = segments.repeat(factor, axis=1).repeat(factor, axis=2)
@@ -39,7 +39,7 @@ def evaluate(model: SlotAutoencoder, images: np.ndarray, true_masks: np.ndarray,
         scores["fg_ari"].append(fg_ari(truth, segments))
         scores["ari"].append(ari(truth, segments))
         scores["mbo"].append(mean_best_overlap(truth, segments))
-        scores["mse"].append(((out.reconstruction - out.target) ** 2).mean(dim=(1, 2, 3)).numpy())
+        scores["mse"].append(((out.reconstruction - out.target) ** 2).mean(dim=(1, 2, 3)).cpu().numpy())
     model.train(was_training)
     return {name: float(np.nanmean(np.concatenate(values))) for name, values in scores.items()}
 
@@ -55,7 +55,7 @@ def slot_samples(model: SlotAutoencoder, frames: FrameSet, batch_size: int = 64,
     slots, segments = [], []
     for start in range(0, len(frames), batch_size):
         out = adapted_forward(model, torch.from_numpy(frames.images[start:start + batch_size]), 0, num_slots=num_slots)
-        slots.append(out.slots.numpy())
+        slots.append(out.slots.cpu().numpy())
         segments.append(upsample_segments(out.masks, frames.image_size))
     model.train(was_training)
     return matched_samples(np.concatenate(slots), np.concatenate(segments), frames.masks, frames.objects)

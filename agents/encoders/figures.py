@@ -22,7 +22,7 @@ def slot_grid(model: SlotAutoencoder, frames: np.ndarray, scale: int = 2) -> np.
     painted = (rgb.clamp(0, 1) * masks + (1 - masks) * 0.15).detach()
     columns = [out.target, out.reconstruction.clamp(0, 1), *painted.unbind(dim=1)]
     tiles = torch.stack(columns, dim=1)  # (B, K+2, 3, R, R)
-    tiles = (tiles.permute(0, 1, 3, 4, 2).numpy() * 255).astype(np.uint8)
+    tiles = (tiles.permute(0, 1, 3, 4, 2).cpu().numpy() * 255).astype(np.uint8)
     tiles = tiles.repeat(scale, axis=2).repeat(scale, axis=3)
     tiles[:, :, :, -1] = 255  # separator on each tile's right edge
     tiles[:, :, -1, :] = 255

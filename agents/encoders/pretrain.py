@@ -27,6 +27,7 @@ from agents.encoders.frames import FrameSet, standard_splits
 from agents.encoders.metrics import reference_scores
 from agents.encoders.pretrain_config import PretrainConfig
 from agents.encoders.slot_autoencoder import SlotAutoencoder
+from envs.devices import resolve_device
 from envs.registry import VARIANTS
 from envs.run_files import write_json_atomic, write_text_atomic
 from envs.world_config import WorldConfig
@@ -55,7 +56,7 @@ def _learning_rate(config: PretrainConfig, step: int) -> float:
 def _losses(model: SlotAutoencoder, frames: torch.Tensor, config: PretrainConfig, step: int) -> dict[str, torch.Tensor]:
     # bfloat16 autocast runs the convolutions and matrix products through oneDNN's bf16 kernels where the
     # CPU has them; losses are taken in float32.
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.precision == "bfloat16"):
+    with torch.autocast(model.device.type, dtype=torch.bfloat16, enabled=config.precision == "bfloat16"):
         out = model(frames)
     out = out.float()
     losses = {"reconstruction": torch.nn.functional.mse_loss(out.reconstruction, out.target)}
@@ -128,7 +129,7 @@ def pretrain(config: PretrainConfig, run_dir: str | Path,
     splits = standard_splits(config.env_id, config.train_frames, config.eval_frames, config.ood_frames,
                              config.seed, config.image_size)
     train, held_out = splits["train"], splits["eval"]
-    model = SlotAutoencoder(config.model_config())
+    model = SlotAutoencoder(config.model_config()).to(resolve_device(config.device))
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     writer = SummaryWriter(str(run_dir / "tb"))
     history: list[dict[str, float]] = []

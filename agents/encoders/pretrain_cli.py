@@ -11,6 +11,7 @@ from agents.encoders.pretrain import ProgressState, TrainingDiverged, pretrain
 from agents.encoders.pretrain_config import PretrainConfig
 from agents.run_reporter import RunReporter, wide_console
 from envs.command_line import UserError
+from envs.devices import resolve_device
 from envs.registry import SPEC_KWARGS
 from envs.run_files import check_new_run_dir, new_run_dir
 
@@ -20,6 +21,7 @@ def config_from_args(args: argparse.Namespace) -> PretrainConfig:
     if args.env not in SPEC_KWARGS:
         raise UserError(f"--env {args.env!r}: pretraining needs an ObjectWorld id (ground-truth masks); "
                         f"choose from `slotmind envs list`, e.g. slotmind/ObjectGoal-v0")
+    resolve_device(args.device)  # --device cuda without a GPU: one line before any file is written
     minutes = args.minutes if args.steps is None else None
     if minutes is None and args.steps is None:
         minutes = PretrainConfig.minutes
@@ -30,7 +32,7 @@ def config_from_args(args: argparse.Namespace) -> PretrainConfig:
         cycle_temperature=args.cycle_temperature, cycle_start=args.cycle_start, cycle_ramp=args.cycle_ramp,
         tta_steps=args.tta_steps, train_frames=args.train_frames, eval_frames=args.eval_frames,
         ood_frames=args.ood_frames, eval_every_s=args.eval_every,
-        threads=args.threads, precision=args.precision, background=args.background,
+        threads=args.threads, precision=args.precision, device=args.device, background=args.background,
         foreground_weight=args.foreground_weight,
     )
 

@@ -52,6 +52,7 @@ class PretrainConfig:
     tta_lr: float = 1e-4
     threads: int = 2
     precision: str = "float32"
+    device: str = "auto"
     loss_weights: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

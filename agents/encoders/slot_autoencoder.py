@@ -87,12 +87,17 @@ class SlotAutoencoder(nn.Module):
         return (torch.cat([rgb, background_rgb.to(rgb.dtype)], 1),
                 torch.cat([alpha, background_alpha.to(alpha.dtype)], 1))
 
+    @property
+    def device(self) -> torch.device:
+        """Where the weights are (inputs are moved there)."""
+        return next(self.parameters()).device
+
     def prepare(self, frames: torch.Tensor) -> torch.Tensor:
-        """(B, H, W, 3) uint8/float frames -> (B, 3, R, R) floats in [0, 1]."""
+        """(B, H, W, 3) uint8/float frames (on any device) -> (B, 3, R, R) floats in [0, 1] on the model's device."""
         size = self.config.image_size
         if frames.ndim != 4 or frames.shape[1:] != (size, size, 3):
             raise ValueError(f"expected frames of shape (B, {size}, {size}, 3), got {tuple(frames.shape)}")
-        images = frames.permute(0, 3, 1, 2).float()
+        images = frames.to(self.device).permute(0, 3, 1, 2).float()
         if frames.dtype == torch.uint8:
             images = images / 255.0
         factor = size // self.config.resolution
@@ -105,6 +110,8 @@ class SlotAutoencoder(nn.Module):
         ``initial_slots`` (B, K, D) replaces the sampled initialisation (for deterministic inference).
         """
         target = self.prepare(frames)
+        if initial_slots is not None:
+            initial_slots = initial_slots.to(target.device)
         features = self.encoder(target)
         slots, attention = self.slot_attention(features, initial_slots)
         return slots, attention, features, target

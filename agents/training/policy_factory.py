@@ -14,6 +14,7 @@ from agents.relative_set_extractor import RelativeSetExtractor
 from agents.slot_vec_env import SLOT_READOUT
 from agents.training.self_localizing_ppo import SelfLocalizingPPO
 from agents.training.train_config import TrainConfig
+from envs.devices import resolve_device
 from envs.registry import is_minigrid
 
 ALGO_CLASSES: dict[str, type[BaseAlgorithm]] = {"ppo": PPO, "a2c": A2C, "dqn": DQN}
@@ -68,6 +69,6 @@ def make_model(config: TrainConfig, env: VecEnv, encoder_path: str | None,
     if config.algo == "dqn" and not isinstance(env.action_space, spaces.Discrete):
         raise ValueError(f"--algo dqn needs a discrete action space; {config.env_id} has {env.action_space}")
     policy, policy_kwargs = policy_spec(config, encoder_path, env.observation_space, env.action_space)
-    return algorithm_class(config)(policy, env, seed=config.seed, device="cpu", verbose=0,
+    return algorithm_class(config)(policy, env, seed=config.seed, device=resolve_device(config.device), verbose=0,
                                      tensorboard_log=tensorboard_dir, policy_kwargs=policy_kwargs,
                                      **config.algo_kwargs())

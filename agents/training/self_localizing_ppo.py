@@ -54,8 +54,9 @@ class SelfLocalizingPPO(PPO):
     def _fit_self_attention(self) -> None:
         buffer = self.rollout_buffer
         extractor = self._extractor()
-        observations = torch.as_tensor(buffer.observations)  # (T, E, N, F), not yet flattened by get()
-        actions = torch.as_tensor(buffer.actions.reshape(buffer.buffer_size, buffer.n_envs)).long()
+        # (T, E, N, F), not yet flattened by get(); on the policy's device
+        observations = torch.as_tensor(buffer.observations, device=self.device)
+        actions = torch.as_tensor(buffer.actions.reshape(buffer.buffer_size, buffer.n_envs), device=self.device).long()
         same_episode = torch.as_tensor(buffer.episode_starts[1:] == 0)  # step t -> t + 1 without a reset
         steps, envs = torch.nonzero(same_episode, as_tuple=True)
         if len(steps) == 0:

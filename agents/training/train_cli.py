@@ -22,7 +22,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     return TrainConfig(env_id=args.env, algo=args.algo, encoder=args.encoder, timesteps=args.timesteps,
                        seed=args.seed, n_envs=args.n_envs, eval_freq=args.eval_freq, save_freq=args.save_freq,
                        eval_episodes=args.eval_episodes, eval_splits=args.eval_splits,
-                       pretrained=checked_encoder(args.pretrained), finetune=args.finetune,
+                       pretrained=checked_encoder(args.pretrained), finetune=args.finetune, device=args.device,
                        threads=args.threads, hyperparams=parse_hyperparams(args.hyperparams or []))
 
 

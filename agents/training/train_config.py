@@ -38,6 +38,7 @@ class TrainConfig:
     pretrained: str | None = None
     finetune: bool = False
     threads: int = 2
+    device: str = "auto"  # auto | cpu | cuda (envs.devices.resolve_device)
     hyperparams: dict[str, Any] = field(default_factory=dict)
     resolved: dict[str, Any] = field(default_factory=dict)
     hyperparams_source: str = ""
@@ -58,6 +59,9 @@ class TrainConfig:
             raise ValueError(f"--eval-splits: unknown {', '.join(unknown)}; choose from {', '.join(VARIANTS)}")
         if self.finetune and not self.uses_slots:
             raise ValueError("--finetune only applies to the slot encoders (slots, slots-cycle)")
+        from envs.devices import resolve_device
+
+        resolve_device(self.device)  # --device cuda without a GPU fails here, before any file is written
 
     @property
     def uses_slots(self) -> bool:

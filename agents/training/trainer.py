@@ -32,6 +32,7 @@ from agents.training.monitor_steps import trim_monitor
 from agents.training.policy_evaluation import EVAL_ENVS, EVAL_SEED_OFFSET, run_episodes, summarize
 from agents.training.policy_factory import algorithm_class, make_model
 from agents.training.train_config import TrainConfig
+from envs.devices import resolve_device
 from envs.run_files import remove_stale_temporaries, write_json_atomic
 
 TB_NAME = "run"
@@ -79,7 +80,8 @@ def resolve_encoder(config: TrainConfig, run_dir: Path,
                                             f"{state.images_per_s:.0f} img/s{fg_ari}")
 
         pretrain(PretrainConfig(env_id=config.env_id, model=model, minutes=ENCODER_PRETRAIN_MINUTES,
-                                seed=config.seed, tta_steps=0, threads=config.threads), run_dir / "encoder",
+                                seed=config.seed, tta_steps=0, threads=config.threads, device=config.device),
+                 run_dir / "encoder",
                  on_progress=show)
         config.pretrained = str((run_dir / "encoder").resolve())
     from envs.registry import make_env
@@ -87,7 +89,8 @@ def resolve_encoder(config: TrainConfig, run_dir: Path,
     probe = make_env(config.env_id, obs_mode="rgb")
     image_size = probe.observation_space.shape[0]
     probe.close()
-    return SlotEncoder.load(config.pretrained, image_size=image_size), config.pretrained
+    return (SlotEncoder.load(config.pretrained, image_size=image_size, device=resolve_device(config.device)),
+            config.pretrained)
 
 
 def evaluate_model(model: Any, config: TrainConfig, encoder: SlotEncoder | None, split: str,
@@ -147,7 +150,8 @@ def train(config: TrainConfig, run_dir: Path, resume: bool = False,
                         start_step=checkpointed)
     tb_dir = str(run_dir / "tb")
     if resume:
-        model = algorithm_class(config).load(run_dir / CHECKPOINT_DIR / LATEST, env=env, device="cpu",
+        model = algorithm_class(config).load(run_dir / CHECKPOINT_DIR / LATEST, env=env,
+                                               device=resolve_device(config.device),
                                                tensorboard_log=tb_dir)
         _purge_tensorboard_after(run_dir / "tb" / f"{TB_NAME}_1", model.num_timesteps)
     else:
