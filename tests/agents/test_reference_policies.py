@@ -40,7 +40,7 @@ def test_eval_policy_command(capsys: pytest.CaptureFixture[str]) -> None:
         (["eval", "--policy", "scripted", "--env", "MiniGrid-Empty-5x5-v0"], "no scripted policy"),
         (["eval"], "--policy random|scripted"),
         (["eval", "somewhere", "--policy", "random"], "not both"),
-        (["eval", "--policy", "random", "--episodes", "0"], "at least 1 episode"),
+        (["eval", "--policy", "random", "--episodes", "0"], "argument --episodes: 0 is not >= 1"),
     ],
 )
 def test_eval_policy_errors(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -30,6 +30,10 @@ def write_spec(path: Path, **spec: Any) -> Path:
 
 
 def test_cells_are_the_single_machine_command_lines(tmp_path: Path) -> None:
+    from agents.encoders.checkpoint import CHECKPOINT_NAME, save_checkpoint
+    from agents.encoders.slot_autoencoder import ModelConfig, SlotAutoencoder
+
+    save_checkpoint(tmp_path / CHECKPOINT_NAME, SlotAutoencoder(ModelConfig()))  # cells check --pretrained
     spec = load_spec(write_spec(tmp_path / "s.yaml", grid={
         "encoder": ["cnn", {"encoder": "slots", "pretrained": str(tmp_path)}], "seed": [0, 1]}))
     cells = expand_cells(spec)
