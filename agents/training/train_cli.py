@@ -132,8 +132,6 @@ def run_eval(args: argparse.Namespace) -> int:
     from agents.training.evaluate_run import evaluate_run_dir
 
     console = wide_console()
-    if args.episodes < 1:
-        raise UserError(f"--episodes {args.episodes}: evaluate at least 1 episode")
     if args.policy is not None:
         if args.run_dir is not None:
             raise UserError("give either RUN_DIR or --policy, not both")
