@@ -13,7 +13,8 @@ from types import TracebackType
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-LOG_EVERY_S = 20.0
+from envs.logged_progress import LOG_EVERY_S
+
 LOG_WIDTH = 160
 
 

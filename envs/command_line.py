@@ -87,12 +87,16 @@ class UserError(Exception):
     """A mistake in what the user asked for; printed as one line, exit code 2, no traceback."""
 
 
-def positive_int(text: str) -> int:
-    """An argparse ``type`` for counts and rates that must be >= 1 (the flag is named in argparse's error)."""
+def _whole_number(text: str) -> int:
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def positive_int(text: str) -> int:
+    """An argparse ``type`` for counts and rates that must be >= 1 (the flag is named in argparse's error)."""
+    value = _whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is not >= 1")
     return value
@@ -103,10 +107,7 @@ MAX_SEED = 2**32 - 1  # numpy's legacy seeding and SB3 refuse more; torch would 
 
 def seed_int(text: str) -> int:
     """An argparse ``type`` for seeds: a whole number in 0 .. 2**32 - 1, so that no two seeds alias."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    value = _whole_number(text)
     if not 0 <= value <= MAX_SEED:
         raise argparse.ArgumentTypeError(f"{value} is outside 0 .. {MAX_SEED}")
     return value

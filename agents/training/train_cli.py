@@ -12,6 +12,7 @@ from agents.run_reporter import RunReporter, wide_console
 from agents.training.reference_policies import REFERENCE_LABELS
 from agents.training.train_config import TrainConfig, parse_hyperparams
 from envs.command_line import UserError
+from envs.devices import resolve_device
 from envs.registry import check_env_id, is_minigrid
 from envs.run_files import check_new_run_dir, new_run_dir
 
@@ -19,6 +20,7 @@ from envs.run_files import check_new_run_dir, new_run_dir
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """The run's configuration from the flags; ValueError (one line) for anything wrong, before a file is written."""
     check_env_id(args.env)
+    resolve_device(args.device)  # --device cuda without a GPU: one line before any file is written
     return TrainConfig(env_id=args.env, algo=args.algo, encoder=args.encoder, timesteps=args.timesteps,
                        seed=args.seed, n_envs=args.n_envs, eval_freq=args.eval_freq, save_freq=args.save_freq,
                        eval_episodes=args.eval_episodes, eval_splits=args.eval_splits,

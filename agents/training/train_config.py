@@ -59,9 +59,6 @@ class TrainConfig:
             raise ValueError(f"--eval-splits: unknown {', '.join(unknown)}; choose from {', '.join(VARIANTS)}")
         if self.finetune and not self.uses_slots:
             raise ValueError("--finetune only applies to the slot encoders (slots, slots-cycle)")
-        from envs.devices import resolve_device
-
-        resolve_device(self.device)  # --device cuda without a GPU fails here, before any file is written
 
     @property
     def uses_slots(self) -> bool:

@@ -187,9 +187,11 @@ def train(config: TrainConfig, run_dir: Path, resume: bool = False,
             results.append(evaluate_model(model, config, encoder, split, config.eval_episodes))
             reporter.update(len(results) * config.eval_episodes,
                             "  ".join(f"{r['split']} {r['success_rate']:.3f}" for r in results))
+        # Out-of-distribution results also go where `slotmind eval` puts them, so `compare` shows their columns;
+        # those of an earlier final evaluation (a finished run resumed) are replaced, not repeated.
+        earlier = evaluations.get("final") or []
+        evaluations["evaluations"] = [e for e in evaluations.get("evaluations", []) if e not in earlier] + results[1:]
         evaluations["final"] = results
-        # Out-of-distribution results also go where `slotmind eval` puts them, so `compare` shows their columns.
-        evaluations.setdefault("evaluations", []).extend(results[1:])
         evaluations["num_timesteps"] = model.num_timesteps
         now = time.perf_counter()
         evaluations["wall_s"] = now - started

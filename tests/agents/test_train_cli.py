@@ -191,6 +191,15 @@ def test_resuming_a_finished_run_only_evaluates_it_again(tmp_path: Path, capsys:
     capsys.readouterr()
 
 
+def test_finishing_a_finished_run_again_does_not_repeat_its_ood_results(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    assert main(["train", "--encoder", "objects", "-n", "256", "--eval-freq", "0", "--eval-episodes", "3",
+                 "--eval-splits", "unseen-colors", "--run-dir", str(run_dir), *FAST]) == 0
+    assert main(["train", "--resume", str(run_dir), "--quiet"]) == 0
+    evaluations = json.loads((run_dir / "eval.json").read_text())
+    assert len(evaluations["final"]) == 2 and [e["split"] for e in evaluations["evaluations"]] == ["unseen-colors"]
+
+
 def test_a_damaged_progress_file_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run_dir = tmp_path / "run"
     assert main(["train", "--encoder", "objects", "-n", "256", "--eval-freq", "0", "--run-dir", str(run_dir),

@@ -23,3 +23,9 @@ def test_cuda_without_a_gpu_is_one_line_before_any_file(argv: list[str], tmp_pat
     err = capsys.readouterr().err
     assert "torch sees no CUDA device" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "run").exists()
+
+
+def test_a_run_made_on_a_gpu_can_be_read_anywhere() -> None:
+    from agents.training.train_config import TrainConfig
+
+    assert TrainConfig(env_id="slotmind/ObjectGoal-v0", encoder="objects", device="cuda").device == "cuda"
